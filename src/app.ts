@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.js'
+import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
+import { authPlugin } from './plugins/auth.js'
+import { databasePlugin } from './plugins/database.js'
+import { graphiqlPlugin } from './plugins/graphiql.js'
+import { graphqlPlugin } from './plugins/graphql.js'
+import { requestContextPlugin } from './plugins/request-context.js'
+
+export interface BuildOptions {
+  /** Overrides the database named by the config (tests hand in their own). */
+  database?: DatabaseTarget
+  logger?: FastifyServerOptions['logger']
+}
+
+// Credentials never reach the logs, whatever an error object or request happens to carry.
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.token'
+]
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT, censor: '[redacted]' }
+  }
+}
+
+/** Builds the service from its plugins. Used by server.ts and by the tests alike. */
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    // An incoming x-request-id (from the ingress or the SPA) is kept when it looks like an id,
+    // so one id follows a request through every log; anything else gets a fresh UUID.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id']
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
+    }
+  })
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+
+  await app.register(requestContextPlugin, { serverTiming: config.NODE_ENV !== 'production' })
+  await app.register(databasePlugin, { target: options.database ?? targetFromConfig(config) })
+  await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
+  await app.register(graphqlPlugin, { config })
+  if (config.GRAPHIQL) await app.register(graphiqlPlugin)
+  return app
+}

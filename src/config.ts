@@ -1,0 +1,165 @@
+// The one place that reads process.env. Every variable is declared once below with its
+// default and meaning; `loadConfig` validates all of them and reports every problem at once,
+// and `scripts/config-docs.ts` renders the README table from the same declarations.
+
+export type Environment = 'development' | 'test' | 'staging' | 'production'
+const ENVIRONMENTS: readonly Environment[] = ['development', 'test', 'staging', 'production']
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+interface Setting<T> {
+  /** Shown in the README; `undefined` means "unset". */
+  readonly default: string | undefined
+  readonly doc: string
+  readonly parse: (raw: string) => T
+}
+
+class SettingError extends Error {}
+
+function text (doc: string, fallback?: string): Setting<string | undefined> {
+  return { default: fallback, doc, parse: (raw) => raw }
+}
+
+function integer (doc: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): Setting<number> {
+  return {
+    default: String(fallback),
+    doc,
+    parse: (raw) => {
+      if (!/^-?\d+$/.test(raw)) throw new SettingError(`must be an integer, got "${raw}"`)
+      const value = Number(raw)
+      if (value < min || value > max) throw new SettingError(`must be between ${min} and ${max}, got ${value}`)
+      return value
+    }
+  }
+}
+
+function flag (doc: string, fallback: string | undefined): Setting<boolean | undefined> {
+  return {
+    default: fallback,
+    doc,
+    parse: (raw) => {
+      const value = raw.toLowerCase()
+      if (['1', 'true', 'yes', 'on'].includes(value)) return true
+      if (['0', 'false', 'no', 'off'].includes(value)) return false
+      throw new SettingError(`must be true or false, got "${raw}"`)
+    }
+  }
+}
+
+function oneOf<T extends string> (doc: string, fallback: T, values: readonly T[]): Setting<T> {
+  return {
+    default: fallback,
+    doc,
+    parse: (raw) => {
+      if (!(values as readonly string[]).includes(raw)) {
+        throw new SettingError(`must be one of ${values.join(', ')}, got "${raw}"`)
+      }
+      return raw as T
+    }
+  }
+}
+
+function url (doc: string, protocols: readonly string[]): Setting<string | undefined> {
+  return {
+    default: undefined,
+    doc,
+    parse: (raw) => {
+      let parsed: URL
+      try {
+        parsed = new URL(raw)
+      } catch {
+        throw new SettingError('is not a valid URL')
+      }
+      if (!protocols.includes(parsed.protocol)) {
+        throw new SettingError(`must use ${protocols.join(' or ')}, got ${parsed.protocol}`)
+      }
+      return raw
+    }
+  }
+}
+
+const POSTGRES = ['postgres:', 'postgresql:']
+
+export const settings = {
+  NODE_ENV: oneOf('Environment: `development`, `test`, `staging` or `production`. Production requires `JWT_SECRET` and a real `DATABASE_URL`, never migrates on start, and turns GraphiQL off.', 'development', ENVIRONMENTS),
+  HOST: text('Interface to listen on. The container image sets `0.0.0.0`.', '127.0.0.1'),
+  PORT: integer('HTTP port.', 3001, 0, 65535),
+  LOG_LEVEL: oneOf('pino log level.', 'info', LOG_LEVELS),
+  DATABASE_URL: url('PostgreSQL connection string. Unset: the embedded PGlite database under `DATA_DIR` (not allowed in production).', POSTGRES),
+  DATABASE_READ_URL: url('Optional read replica; reads go there, writes and read-after-write to `DATABASE_URL`.', POSTGRES),
+  DB_POOL_MAX: integer('Maximum connections in the pool (per replica of the service).', 20, 1, 1000),
+  DB_IDLE_TIMEOUT_MS: integer('Close a pooled connection after it has been idle this long.', 30000, 0),
+  DB_CONNECTION_TIMEOUT_MS: integer('How long a request waits for a pooled connection before failing with `SERVICE_UNAVAILABLE`.', 5000, 1),
+  DB_STATEMENT_TIMEOUT_MS: integer('PostgreSQL `statement_timeout` for every connection; 0 disables it.', 15000, 0),
+  REDIS_URL: url('Redis connection string for the shared cache. Unset: an in-process cache.', ['redis:', 'rediss:']),
+  JWT_SECRET: text('HMAC secret for access tokens, at least 32 characters. Required in production; a fixed development secret is used otherwise.'),
+  ACCESS_TOKEN_TTL_SECONDS: integer('Lifetime of an access token.', 900, 30, 86400),
+  REFRESH_TOKEN_TTL_DAYS: integer('Lifetime of a refresh token (each refresh rotates it).', 30, 1, 365),
+  DATA_DIR: text('Directory of the embedded database (used only without `DATABASE_URL`).', '.data'),
+  MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
+  GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined)
+} satisfies Record<string, Setting<unknown>>
+
+type Settings = typeof settings
+type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
+
+export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'DATA_DIR'> & {
+  NODE_ENV: Environment
+  JWT_SECRET: string
+  MIGRATE_ON_START: boolean
+  GRAPHIQL: boolean
+  DATA_DIR: string
+}
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const DEVELOPMENT_JWT_SECRET = 'fleet-api-development-secret-do-not-use-in-production'
+const MIN_SECRET_LENGTH = 32
+
+/** Reads and validates the environment; throws a ConfigError listing every problem. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = []
+  const parsed: Record<string, unknown> = {}
+  for (const [name, setting] of Object.entries(settings) as [keyof Settings, Setting<unknown>][]) {
+    const raw = env[name]
+    const value = raw === undefined || raw.trim() === '' ? setting.default : raw.trim()
+    if (value === undefined) {
+      parsed[name] = undefined
+      continue
+    }
+    try {
+      parsed[name] = setting.parse(value)
+    } catch (err) {
+      if (!(err instanceof SettingError)) throw err
+      problems.push(`${name} ${err.message}`)
+    }
+  }
+
+  const config = parsed as Parsed
+  const production = config.NODE_ENV === 'production'
+  if (production) {
+    if (config.JWT_SECRET === undefined) problems.push('JWT_SECRET is required when NODE_ENV=production')
+    if (config.DATABASE_URL === undefined) problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development)')
+    if (config.MIGRATE_ON_START === true) problems.push('MIGRATE_ON_START cannot be enabled in production: run `npm run migrate:up -- --env=production` (the chart\'s migration job) instead')
+  }
+  if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < MIN_SECRET_LENGTH) {
+    problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`)
+  }
+  if (config.DATABASE_READ_URL !== undefined && config.DATABASE_URL === undefined) {
+    problems.push('DATABASE_READ_URL needs DATABASE_URL (a replica of what?)')
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  return {
+    ...config,
+    NODE_ENV: config.NODE_ENV,
+    JWT_SECRET: config.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+    MIGRATE_ON_START: config.MIGRATE_ON_START ?? !production,
+    GRAPHIQL: config.GRAPHIQL ?? !production,
+    DATA_DIR: config.DATA_DIR ?? '.data'
+  }
+}

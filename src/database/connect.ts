@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely'
+import pg from 'pg'
+import type { Config } from '../config.js'
+import type { Database } from './schema.js'
+
+export type DatabaseTarget =
+  | { kind: 'postgres', url: string, pool: PoolSettings }
+  | { kind: 'pglite', dataDir: string | null, loadDataDir?: Blob }
+
+export interface PoolSettings {
+  max: number
+  idleTimeoutMs: number
+  connectionTimeoutMs: number
+  statementTimeoutMs: number
+}
+
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>
+  readonly kind: DatabaseTarget['kind']
+  poolStats: () => PoolStats
+  close: () => Promise<void>
+}
+
+export interface DatabaseHooks {
+  /** Every statement, with its duration and error if any (metrics, per-request counts). */
+  onQuery?: (event: LogEvent) => void
+  /** A pooled idle connection broke (server restart, failover); the pool replaces it. */
+  onPoolError?: (err: Error) => void
+}
+
+export function targetFromConfig (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_MS' | 'DB_CONNECTION_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>, url = config.DATABASE_URL): DatabaseTarget {
+  if (url === undefined) return { kind: 'pglite', dataDir: resolve(config.DATA_DIR, 'pglite') }
+  return {
+    kind: 'postgres',
+    url,
+    pool: {
+      max: config.DB_POOL_MAX,
+      idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+      connectionTimeoutMs: config.DB_CONNECTION_TIMEOUT_MS,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS
+    }
+  }
+}
+
+const INT8_OID = 20
+
+// Counts and sums come back as int8. Every int8 this schema produces fits a double, so both
+// drivers hand out numbers (PGlite already does; node-postgres would give strings).
+const postgresTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+}
+
+export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = {}): DatabaseHandle {
+  const { onQuery, onPoolError } = hooks
+  const log = onQuery === undefined ? undefined : (event: LogEvent) => { onQuery(event) }
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.pool.max,
+      idleTimeoutMillis: target.pool.idleTimeoutMs,
+      connectionTimeoutMillis: target.pool.connectionTimeoutMs,
+      statement_timeout: target.pool.statementTimeoutMs === 0 ? undefined : target.pool.statementTimeoutMs,
+      application_name: 'fleet-api',
+      types: postgresTypes
+    })
+    // An idle client losing its server (failover, restart) must not crash the process;
+    // the pool discards it and the next checkout opens a fresh connection.
+    pool.on('error', (err) => { onPoolError?.(err) })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log })
+    return {
+      db,
+      kind: 'postgres',
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: async () => { await db.destroy() }
+    }
+  }
+
+  const db = new Kysely<Database>({
+    dialect: new PGliteDialect({ pglite: async () => await openPGlite(target) }),
+    log
+  })
+  return {
+    db,
+    kind: 'pglite',
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: async () => { await db.destroy() }
+  }
+}
+
+async function openPGlite (target: Extract<DatabaseTarget, { kind: 'pglite' }>) {
+  // Loaded on demand: PGlite's WebAssembly build costs start-up time a PostgreSQL deployment never needs.
+  const [{ PGlite }, { btree_gist: btreeGist }, { pg_trgm: pgTrgm }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/btree_gist'),
+    import('@electric-sql/pglite/contrib/pg_trgm')
+  ])
+  let dataDir: string | undefined
+  if (target.dataDir !== null) {
+    dataDir = resolve(target.dataDir)
+    mkdirSync(dataDir, { recursive: true })
+  }
+  return await PGlite.create({
+    dataDir,
+    loadDataDir: target.loadDataDir,
+    extensions: { btree_gist: btreeGist, pg_trgm: pgTrgm }
+  })
+}

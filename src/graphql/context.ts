@@ -1,0 +1,33 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { MercuriusContext } from 'mercurius'
+import type { Config } from '../config.js'
+import type { Database, Role } from '../database/schema.js'
+import type { Loaders } from '../modules/index.js'
+import { unauthenticated } from './errors.js'
+
+/** Who is calling: taken from a verified access token. */
+export interface Viewer {
+  userId: string
+  organizationId: string
+  role: Role
+}
+
+export interface GraphQLContext extends MercuriusContext {
+  requestId: string
+  log: FastifyBaseLogger
+  config: Config
+  /** Null when the request carries no valid access token (see `authProblem`). */
+  viewer: Viewer | null
+  /** Why the bearer token was refused, for the UNAUTHENTICATED message. */
+  authProblem: string | null
+  db: Kysely<Database>
+  /** Per-request DataLoaders, scoped to the viewer's organization. */
+  loaders: Loaders
+}
+
+/** The viewer of a resolver that the authorization layer already let through. */
+export function viewerOf (ctx: GraphQLContext): Viewer {
+  if (ctx.viewer === null) throw unauthenticated(ctx.authProblem ?? undefined)
+  return ctx.viewer
+}

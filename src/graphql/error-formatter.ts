@@ -1,0 +1,153 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { GraphQLError, type GraphQLFormattedError } from 'graphql'
+import type { ExecutionResult } from 'graphql'
+import type { MercuriusContext } from 'mercurius'
+import type { ConstraintMeaning } from '../modules/index.js'
+import { AppError, type ErrorCode, type ErrorExtensions } from './errors.js'
+
+// Every error leaving the API gets an `extensions.code`. Expected failures keep their message;
+// database errors become CONFLICT / BAD_USER_INPUT / SERVICE_UNAVAILABLE with a message in the
+// client's terms (constraint names never leave); anything else is logged with the request id
+// and, in production, reduced to "Internal server error".
+
+interface Classified {
+  error: GraphQLFormattedError
+  /** HTTP status for a response without data (request errors: parse, validation, body). */
+  status: number
+}
+
+interface DatabaseError {
+  code: string
+  constraint?: string
+}
+
+const POOL_TIMEOUT = /timeout exceeded when trying to connect/i
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE'])
+
+function isDatabaseError (err: unknown): err is DatabaseError {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((err as { code: string }).code) && 'severity' in err
+}
+
+function withCode (error: GraphQLError, extensions: ErrorExtensions, message = error.message): GraphQLFormattedError {
+  return {
+    message,
+    ...(error.locations === undefined ? {} : { locations: error.locations }),
+    ...(error.path === undefined ? {} : { path: error.path }),
+    extensions
+  }
+}
+
+export interface ErrorFormatterOptions {
+  constraints: Record<string, ConstraintMeaning>
+  /** Replace unexpected errors' messages (production). */
+  mask: boolean
+  /** Called for every error by code, e.g. to count them. */
+  onError?: (code: ErrorCode) => void
+  /** Called when the database pool had no connection to give in time. */
+  onPoolExhausted?: () => void
+}
+
+function databaseError (err: DatabaseError, constraints: Record<string, ConstraintMeaning>): { code: ErrorCode, message: string, field?: string } | null {
+  const meaning = err.constraint === undefined ? undefined : constraints[err.constraint]
+  switch (err.code) {
+    case '23505':
+    case '23P01':
+      return { code: 'CONFLICT', message: meaning?.message ?? 'Conflicts with an existing record', field: meaning?.field }
+    case '23503':
+    case '23514':
+    case '23502':
+      return { code: 'BAD_USER_INPUT', message: meaning?.message ?? 'A value is not allowed here', field: meaning?.field }
+    case '22P02':
+    case '22003':
+    case '22007':
+    case '22008':
+    case '22001':
+      return { code: 'BAD_USER_INPUT', message: 'A value has the wrong format or is out of range' }
+    case '57014':
+      return { code: 'SERVICE_UNAVAILABLE', message: 'The database took too long to answer; try again' }
+    case '40001':
+    case '40P01':
+      return { code: 'SERVICE_UNAVAILABLE', message: 'The change collided with a concurrent one; try again' }
+    default:
+      if (err.code.startsWith('08') || err.code.startsWith('53') || err.code.startsWith('57P')) {
+        return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' }
+      }
+      return null
+  }
+}
+
+function classify (error: GraphQLError, options: ErrorFormatterOptions, log: FastifyBaseLogger): Classified {
+  const original: unknown = error.originalError
+  if (original instanceof AppError) {
+    log.debug({ code: original.code, path: error.path }, original.message)
+    return { error: withCode(error, original.extensions), status: original.statusCode ?? 200 }
+  }
+  // graphql-js's own errors: syntax, validation and variable coercion carry no path.
+  if (original === undefined || original instanceof GraphQLError) {
+    if (error.path === undefined) {
+      const code = (error.extensions.code as ErrorCode | undefined) ?? 'BAD_USER_INPUT'
+      return { error: withCode(error, { code: code === 'BAD_USER_INPUT' ? code : 'BAD_USER_INPUT' }), status: 400 }
+    }
+  }
+  // Fastify and Mercurius request errors (malformed JSON, unsupported method, persisted query miss).
+  const statusCode = (original as { statusCode?: unknown } | undefined)?.statusCode
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    log.debug({ err: original }, error.message)
+    return { error: withCode(error, { code: 'BAD_USER_INPUT' }), status: statusCode }
+  }
+  if (isDatabaseError(original)) {
+    const mapped = databaseError(original, options.constraints)
+    if (mapped !== null) {
+      if (mapped.code === 'SERVICE_UNAVAILABLE') log.error({ err: original, path: error.path }, 'database unavailable')
+      return {
+        error: withCode(error, { code: mapped.code, ...(mapped.field === undefined ? {} : { field: mapped.field }) }, mapped.message),
+        status: mapped.code === 'SERVICE_UNAVAILABLE' ? 503 : 200
+      }
+    }
+  }
+  if (original instanceof Error && POOL_TIMEOUT.test(original.message)) {
+    options.onPoolExhausted?.()
+    log.error({ err: original, path: error.path }, 'Connection pool exhausted')
+    return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'Connection pool exhausted; try again shortly'), status: 503 }
+  }
+  if (original instanceof Error && CONNECTION_CODES.has((original as NodeJS.ErrnoException).code ?? '')) {
+    log.error({ err: original, path: error.path }, 'database unreachable')
+    return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'The database is unavailable; try again shortly'), status: 503 }
+  }
+  log.error({ err: original ?? error, path: error.path }, 'unexpected error while resolving')
+  return {
+    error: withCode(error, { code: 'INTERNAL_SERVER_ERROR' }, options.mask ? 'Internal server error' : error.message),
+    status: 500
+  }
+}
+
+/** Flattens Mercurius's wrapper around a list of validation errors into the errors themselves. */
+function flatten (errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.flatMap((error) => {
+    const nested = (error.originalError as { errors?: unknown } | undefined)?.errors
+    if (Array.isArray(nested) && nested.every((e) => e instanceof GraphQLError)) return nested as GraphQLError[]
+    return [error]
+  })
+}
+
+export function createErrorFormatter (options: ErrorFormatterOptions) {
+  return (execution: ExecutionResult & { statusCode?: number }, ctx: MercuriusContext) => {
+    const log = ctx.reply === undefined ? ctx.app.log : ctx.reply.log
+    const classified = flatten(execution.errors ?? []).map((error) => classify(error, options, log))
+    for (const { error } of classified) options.onError?.((error.extensions as ErrorExtensions).code)
+    // With data, GraphQL answers 200 and the errors travel beside it. Without data, the status
+    // says what kind of failure it was: 4xx for a malformed request, 503 when a dependency is
+    // down, 500 for a bug, and 200 for an expected failure of the operation itself (NOT_FOUND,
+    // CONFLICT, ...), as GraphQL over HTTP does. HTTP error-rate alerts thus see outages and bugs.
+    let statusCode = 200
+    if (execution.data === undefined || execution.data === null) {
+      const statuses = classified.map((c) => c.status)
+      statusCode = statuses.find((s) => s >= 400 && s < 500) ?? statuses.find((s) => s === 503) ?? statuses.find((s) => s === 500) ?? 200
+    }
+    return {
+      statusCode,
+      response: { data: execution.data ?? null, errors: classified.map((c) => c.error) }
+    }
+  }
+}

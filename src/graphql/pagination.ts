@@ -1,0 +1,165 @@
+import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
+import { badInput } from './errors.js'
+
+// Relay connections over keyset pagination. A cursor names the ordering it was issued for and
+// the (sort value, id) of its row; the next page is "rows after that tuple in that ordering",
+// served by an index on (organization_id, sort column, id). No OFFSET anywhere.
+
+export const PAGE_SIZE = { default: 20, max: 200 } as const
+
+export interface ConnectionArgs {
+  first?: number | null
+  after?: string | null
+  last?: number | null
+  before?: string | null
+}
+
+export type SortValue = string | number | Date
+
+export interface SortKey<Row> {
+  /** Stamped into cursors so a cursor is only accepted for the ordering that issued it. */
+  name: string
+  /** Qualified column, e.g. `vehicles.number`. */
+  column: string
+  /** PostgreSQL type of the column, for the cursor's parameter. */
+  type: 'text' | 'integer' | 'numeric' | 'timestamptz'
+  direction: 'asc' | 'desc'
+  /** Qualified id column, the tiebreaker. */
+  idColumn: string
+  value: (row: Row) => SortValue
+}
+
+export interface Page<Row> {
+  rows: Row[]
+  cursor: (row: Row) => string
+  hasNextPage: boolean
+  hasPreviousPage: boolean
+  /** Counted only when the client asks for `totalCount`. */
+  totalCount: () => Promise<number>
+}
+
+interface Cursor {
+  value: string | number
+  id: string
+}
+
+export interface PageWindow {
+  size: number
+  backward: boolean
+  after: Cursor | null
+  before: Cursor | null
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function encodeCursor (sortName: string, value: SortValue, id: string): string {
+  const plain = value instanceof Date ? value.toISOString() : value
+  return Buffer.from(JSON.stringify([sortName, plain, id])).toString('base64url')
+}
+
+function decodeCursor (cursor: string, sortName: string, field: string): Cursor {
+  let decoded: unknown
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+  } catch {
+    throw badInput(`${field} is not a cursor issued by this API`, field)
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 3) throw badInput(`${field} is not a cursor issued by this API`, field)
+  const [name, value, id] = decoded as unknown[]
+  if (typeof id !== 'string' || !UUID.test(id) || (typeof value !== 'string' && typeof value !== 'number')) {
+    throw badInput(`${field} is not a cursor issued by this API`, field)
+  }
+  if (name !== sortName) {
+    throw badInput(`${field} was issued for a different ordering (${String(name)}); restart paging without it`, field)
+  }
+  return { value, id }
+}
+
+function checkSize (value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > PAGE_SIZE.max) {
+    throw badInput(`${field} must be between 0 and ${PAGE_SIZE.max}`, field)
+  }
+  return value
+}
+
+/** Validates first/after/last/before for an ordering. */
+export function pageWindow (args: ConnectionArgs, sortName: string): PageWindow {
+  const hasFirst = args.first !== undefined && args.first !== null
+  const hasLast = args.last !== undefined && args.last !== null
+  if (hasFirst && hasLast) throw badInput('Pass either first or last, not both', 'last')
+  const backward = hasLast
+  const size = hasLast ? checkSize(args.last as number, 'last') : hasFirst ? checkSize(args.first as number, 'first') : PAGE_SIZE.default
+  return {
+    size,
+    backward,
+    after: args.after === undefined || args.after === null ? null : decodeCursor(args.after, sortName, 'after'),
+    before: args.before === undefined || args.before === null ? null : decodeCursor(args.before, sortName, 'before')
+  }
+}
+
+/** `(column, id) > (value, id)` or `<`, depending on the direction and which side of the cursor we want. */
+export function keysetCondition<Row> (sort: SortKey<Row>, cursor: Cursor, side: 'after' | 'before'): Expression<SqlBool> {
+  const ascending = sort.direction === 'asc'
+  const operator = (side === 'after') === ascending ? sql.raw('>') : sql.raw('<')
+  return sql<SqlBool>`(${sql.ref(sort.column)}, ${sql.ref(sort.idColumn)}) ${operator} (cast(${cursor.value} as ${sql.raw(sort.type)}), cast(${cursor.id} as uuid))`
+}
+
+/** Applies the window to a query: keyset conditions, order (reversed when paging backward) and limit + 1. */
+export function applyWindow<DB, TB extends keyof DB, O> (
+  query: SelectQueryBuilder<DB, TB, O>,
+  window: PageWindow,
+  sort: SortKey<never>
+): SelectQueryBuilder<DB, TB, O> {
+  let q = query
+  if (window.after !== null) q = q.where(keysetCondition(sort, window.after, 'after'))
+  if (window.before !== null) q = q.where(keysetCondition(sort, window.before, 'before'))
+  const forward = sort.direction === 'asc' ? 'asc' : 'desc'
+  const reverse = forward === 'asc' ? 'desc' : 'asc'
+  const direction = window.backward ? reverse : forward
+  return q.orderBy(sql.ref(sort.column), direction).orderBy(sql.ref(sort.idColumn), direction).limit(window.size + 1)
+}
+
+/** Turns the size + 1 rows fetched for a window into a page. */
+export function toPage<Row extends { id: string }> (
+  fetched: Row[],
+  window: PageWindow,
+  sort: SortKey<Row>,
+  totalCount: () => Promise<number>
+): Page<Row> {
+  const more = fetched.length > window.size
+  const rows = fetched.slice(0, window.size)
+  if (window.backward) rows.reverse()
+  return {
+    rows,
+    cursor: (row) => encodeCursor(sort.name, sort.value(row), row.id),
+    hasNextPage: window.backward ? window.before !== null : more,
+    hasPreviousPage: window.backward ? more : window.after !== null,
+    totalCount
+  }
+}
+
+/** One query for one page of a top-level list. */
+export async function paginate<DB, TB extends keyof DB, Row extends { id: string }> (
+  query: SelectQueryBuilder<DB, TB, Row>,
+  args: ConnectionArgs,
+  sort: SortKey<Row>,
+  totalCount: () => Promise<number>
+): Promise<Page<Row>> {
+  const window = pageWindow(args, sort.name)
+  if (window.size === 0) return toPage([], window, sort, totalCount)
+  const fetched = await applyWindow(query, window, sort as SortKey<never>).execute()
+  return toPage(fetched as Row[], window, sort, totalCount)
+}
+
+/** The resolvers every XConnection type shares. */
+export const connectionResolvers = {
+  edges: <Row>(page: Page<Row>) => page.rows.map((node) => ({ cursor: page.cursor(node), node })),
+  nodes: <Row>(page: Page<Row>) => page.rows,
+  pageInfo: <Row>(page: Page<Row>) => ({
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+    startCursor: page.rows.length === 0 ? null : page.cursor(page.rows[0] as Row),
+    endCursor: page.rows.length === 0 ? null : page.cursor(page.rows[page.rows.length - 1] as Row)
+  }),
+  totalCount: async <Row>(page: Page<Row>) => await page.totalCount()
+}

@@ -1,0 +1,54 @@
+import { badInput } from './errors.js'
+
+// Input checks shared by the modules. Each throws BAD_USER_INPUT naming the field, so a form can
+// put the message next to the right input. Text is trimmed; control characters are refused.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/
+
+export function id (value: string, field: string): string {
+  if (!UUID.test(value)) throw badInput(`${field} must be a UUID`, field)
+  return value.toLowerCase()
+}
+
+export function text (value: string, field: string, max: number): string {
+  const trimmed = value.trim()
+  if (trimmed.length === 0) throw badInput(`${field} must not be empty`, field)
+  if (trimmed.length > max) throw badInput(`${field} must be at most ${max} characters`, field)
+  if (CONTROL.test(trimmed)) throw badInput(`${field} must not contain control characters`, field)
+  return trimmed
+}
+
+/** Optional text: null or blank means "none". */
+export function optionalText (value: string | null | undefined, field: string, max: number): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null
+  return text(value, field, max)
+}
+
+export function number (value: number, field: string, min: number, max: number): number {
+  if (!Number.isFinite(value) || value < min || value > max) throw badInput(`${field} must be between ${min} and ${max}`, field)
+  return value
+}
+
+export function integer (value: number, field: string, min: number, max: number): number {
+  if (!Number.isInteger(value)) throw badInput(`${field} must be a whole number`, field)
+  return number(value, field, min, max)
+}
+
+export function email (value: string, field: string): string {
+  const trimmed = text(value, field, 254).toLowerCase()
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(trimmed)) throw badInput(`${field} is not an email address`, field)
+  return trimmed
+}
+
+/** Whether an update input mentions a field (null included: null clears it). */
+export function given<T extends object> (input: T, key: keyof T): boolean {
+  return Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined
+}
+
+/** A field an update may not set to null (the column is required). */
+export function present<T> (value: T | null | undefined, field: string): T {
+  if (value === null || value === undefined) throw badInput(`${field} cannot be null`, field)
+  return value
+}

@@ -1,0 +1,168 @@
+import { type ExpressionBuilder, type Kysely, type Expression, type SqlBool, sql } from 'kysely'
+import type { Database, VehicleAssignmentRow } from '../../database/schema.js'
+import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginate } from '../../graphql/pagination.js'
+
+// An assignment is current when now() lies in [starts_at, ends_at).
+
+export type AssignmentSide = 'vehicle_id' | 'driver_id'
+
+export const ASSIGNMENT_SORT: SortKey<VehicleAssignmentRow> = {
+  name: 'STARTS_AT_DESC',
+  column: 'vehicle_assignments.starts_at',
+  type: 'timestamptz',
+  direction: 'desc',
+  idColumn: 'vehicle_assignments.id',
+  value: (row) => row.starts_at
+}
+
+function currentAt (eb: ExpressionBuilder<Database, 'vehicle_assignments'>, at: Date | null): Expression<SqlBool> {
+  const moment = at === null ? sql<Date>`now()` : sql<Date>`cast(${at.toISOString()} as timestamptz)`
+  return eb.and([
+    eb('vehicle_assignments.starts_at', '<=', moment),
+    eb.or([eb('vehicle_assignments.ends_at', 'is', null), eb('vehicle_assignments.ends_at', '>', moment)])
+  ])
+}
+
+/**
+ * `EXISTS (current assignment of <column>)`, for other modules' `assigned` filters: they get
+ * the condition without writing this table's SQL.
+ */
+export function hasCurrentAssignment<DB extends Database, TB extends keyof DB> (
+  eb: ExpressionBuilder<DB, TB>,
+  side: AssignmentSide,
+  parentIdColumn: 'vehicles.id' | 'drivers.id'
+): Expression<SqlBool> {
+  const inner = eb as unknown as ExpressionBuilder<Database, 'vehicle_assignments'>
+  return inner.exists(
+    inner.selectFrom('vehicle_assignments')
+      .select(sql`1`.as('one'))
+      .whereRef(`vehicle_assignments.${side}`, '=', sql.ref(parentIdColumn) as never)
+      .where((ab) => currentAt(ab, null))
+  )
+}
+
+export async function findAssignmentsByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<VehicleAssignmentRow[]> {
+  return await db.selectFrom('vehicle_assignments').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute()
+}
+
+/** The current assignment of each of the given vehicles (or drivers): one statement for the batch. */
+export async function findCurrentAssignments (db: Kysely<Database>, organizationId: string, side: AssignmentSide, ids: readonly string[]): Promise<VehicleAssignmentRow[]> {
+  return await db.selectFrom('vehicle_assignments').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where(side, 'in', ids)
+    .where((eb) => currentAt(eb, null))
+    .execute()
+}
+
+/** One page of assignments for each parent (vehicle or driver), newest first, in one statement. */
+export async function findAssignmentPages (db: Kysely<Database>, organizationId: string, side: AssignmentSide, parentIds: readonly string[], window: PageWindow): Promise<Array<VehicleAssignmentRow & { parent_id: string }>> {
+  return await db.selectFrom(sql<{ parent_id: string }>`(select unnest(cast(${parentIds} as uuid[])) as parent_id)`.as('parent'))
+    .innerJoinLateral(
+      (eb) => applyWindow(
+        eb.selectFrom('vehicle_assignments').selectAll('vehicle_assignments')
+          .where('vehicle_assignments.organization_id', '=', organizationId)
+          .whereRef(`vehicle_assignments.${side}`, '=', 'parent.parent_id'),
+        window, ASSIGNMENT_SORT as SortKey<never>
+      ).as('page'),
+      (join) => join.onTrue()
+    )
+    .selectAll('page')
+    .select('parent.parent_id')
+    .execute()
+}
+
+export async function countAssignmentsByParent (db: Kysely<Database>, organizationId: string, side: AssignmentSide, parentIds: readonly string[]): Promise<Array<{ parent_id: string, count: number }>> {
+  return await db.selectFrom('vehicle_assignments')
+    .select([`${side} as parent_id`, (eb) => eb.fn.countAll<number>().as('count')])
+    .where('organization_id', '=', organizationId)
+    .where(side, 'in', parentIds)
+    .groupBy(side)
+    .execute()
+}
+
+export interface AssignmentListFilter {
+  vehicleId?: string
+  driverId?: string
+  activeAt?: Date
+}
+
+function filteredAssignments (db: Kysely<Database>, organizationId: string, filter: AssignmentListFilter) {
+  let query = db.selectFrom('vehicle_assignments').where('vehicle_assignments.organization_id', '=', organizationId)
+  if (filter.vehicleId !== undefined) query = query.where('vehicle_assignments.vehicle_id', '=', filter.vehicleId)
+  if (filter.driverId !== undefined) query = query.where('vehicle_assignments.driver_id', '=', filter.driverId)
+  const { activeAt } = filter
+  if (activeAt !== undefined) query = query.where((eb) => currentAt(eb, activeAt))
+  return query
+}
+
+export async function listAssignments (db: Kysely<Database>, organizationId: string, filter: AssignmentListFilter, args: ConnectionArgs): Promise<Page<VehicleAssignmentRow>> {
+  return await paginate(
+    filteredAssignments(db, organizationId, filter).selectAll('vehicle_assignments'),
+    args,
+    ASSIGNMENT_SORT,
+    async () => Number((await filteredAssignments(db, organizationId, filter)
+      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
+  )
+}
+
+export async function countActiveAssignments (db: Kysely<Database>, organizationId: string): Promise<number> {
+  const row = await db.selectFrom('vehicle_assignments')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('organization_id', '=', organizationId)
+    .where((eb) => currentAt(eb, null))
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function insertAssignment (db: Kysely<Database>, row: {
+  organization_id: string
+  vehicle_id: string
+  driver_id: string
+  starts_at: Date
+  ends_at: Date | null
+  notes: string | null
+  created_by: string
+}): Promise<VehicleAssignmentRow> {
+  return await db.insertInto('vehicle_assignments').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function lockAssignment (db: Kysely<Database>, organizationId: string, id: string): Promise<VehicleAssignmentRow | undefined> {
+  return await db.selectFrom('vehicle_assignments').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
+}
+
+export async function setAssignmentEnd (db: Kysely<Database>, id: string, endsAt: Date): Promise<VehicleAssignmentRow> {
+  return await db.updateTable('vehicle_assignments').set({ ends_at: endsAt })
+    .where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function deleteAssignment (db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('vehicle_assignments').where('id', '=', id).execute()
+}
+
+/**
+ * For retiring a vehicle: ends its current assignment now and reports how many assignments are
+ * still to come (which the caller refuses to orphan).
+ */
+export async function closeAssignmentsOfVehicle (db: Kysely<Database>, organizationId: string, vehicleId: string): Promise<{ ended: number, upcoming: number }> {
+  const upcoming = await db.selectFrom('vehicle_assignments')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('organization_id', '=', organizationId)
+    .where('vehicle_id', '=', vehicleId)
+    .where('starts_at', '>', sql<Date>`now()`)
+    .executeTakeFirstOrThrow()
+  if (Number(upcoming.count) > 0) return { ended: 0, upcoming: Number(upcoming.count) }
+  const ended = await db.updateTable('vehicle_assignments')
+    .set({ ends_at: sql`now()` })
+    .where('organization_id', '=', organizationId)
+    .where('vehicle_id', '=', vehicleId)
+    .where((eb) => currentAt(eb, null))
+    .executeTakeFirst()
+  return { ended: Number(ended.numUpdatedRows), upcoming: 0 }
+}

@@ -1,0 +1,101 @@
+import type { Resolvers } from '../../generated/graphql.js'
+import { viewerOf } from '../../graphql/context.js'
+import { badInput, conflict, notFound } from '../../graphql/errors.js'
+import { connectionResolvers } from '../../graphql/pagination.js'
+import { id } from '../../graphql/validation.js'
+import { lockDriver } from '../drivers/queries.js'
+import { lockVehicle } from '../vehicles/queries.js'
+import { deleteAssignment, insertAssignment, listAssignments, lockAssignment, setAssignmentEnd } from './queries.js'
+import { assignmentRequest } from './validation.js'
+
+export const assignmentResolvers: Resolvers = {
+  Query: {
+    assignments: async (_, { filter, ...page }, ctx) => await listAssignments(
+      ctx.db,
+      viewerOf(ctx).organizationId,
+      {
+        vehicleId: filter?.vehicleId === undefined || filter.vehicleId === null ? undefined : id(filter.vehicleId, 'filter.vehicleId'),
+        driverId: filter?.driverId === undefined || filter.driverId === null ? undefined : id(filter.driverId, 'filter.driverId'),
+        activeAt: filter?.activeAt ?? undefined
+      },
+      page
+    )
+  },
+  Mutation: {
+    assignDriver: async (_, { input }, ctx) => {
+      const viewer = viewerOf(ctx)
+      const request = assignmentRequest(input, new Date())
+      // Share locks keep the vehicle from being retired, and the driver from being changed,
+      // between these checks and the insert. Overlaps are left to the exclusion constraints.
+      const assignment = await ctx.db.transaction().execute(async (trx) => {
+        const vehicle = await lockVehicle(trx, viewer.organizationId, request.vehicleId, 'share')
+        if (vehicle === undefined) throw badInput('No such vehicle', 'input.vehicleId')
+        if (vehicle.status === 'RETIRED') throw badInput('The vehicle is retired', 'input.vehicleId')
+        const driver = await lockDriver(trx, viewer.organizationId, request.driverId)
+        if (driver === undefined) throw badInput('No such driver', 'input.driverId')
+        if (driver.status !== 'ACTIVE') throw badInput(`The driver is ${driver.status.toLowerCase().replace('_', ' ')}`, 'input.driverId')
+        return await insertAssignment(trx, {
+          organization_id: viewer.organizationId,
+          vehicle_id: request.vehicleId,
+          driver_id: request.driverId,
+          starts_at: request.startsAt,
+          ends_at: request.endsAt,
+          notes: request.notes,
+          created_by: viewer.userId
+        })
+      })
+      ctx.loaders.assignments.currentByVehicle.clear(assignment.vehicle_id)
+      ctx.loaders.assignments.currentByDriver.clear(assignment.driver_id)
+      return assignment
+    },
+    endAssignment: async (_, args, ctx) => {
+      const assignmentId = id(args.id, 'id')
+      const { organizationId } = viewerOf(ctx)
+      const now = new Date()
+      const endsAt = args.endsAt ?? now
+      const assignment = await ctx.db.transaction().execute(async (trx) => {
+        const current = await lockAssignment(trx, organizationId, assignmentId)
+        if (current === undefined) throw notFound('Assignment', assignmentId)
+        if (current.ends_at !== null && current.ends_at.getTime() <= now.getTime()) throw conflict('The assignment has already ended', 'id')
+        if (endsAt.getTime() <= current.starts_at.getTime()) {
+          throw badInput('endsAt must be after the start of the assignment (use cancelAssignment for one that has not started)', 'endsAt')
+        }
+        return await setAssignmentEnd(trx, assignmentId, endsAt)
+      })
+      ctx.loaders.assignments.currentByVehicle.clear(assignment.vehicle_id)
+      ctx.loaders.assignments.currentByDriver.clear(assignment.driver_id)
+      ctx.loaders.assignments.byId.clear(assignment.id).prime(assignment.id, assignment)
+      return assignment
+    },
+    cancelAssignment: async (_, args, ctx) => {
+      const assignmentId = id(args.id, 'id')
+      const { organizationId } = viewerOf(ctx)
+      await ctx.db.transaction().execute(async (trx) => {
+        const current = await lockAssignment(trx, organizationId, assignmentId)
+        if (current === undefined) throw notFound('Assignment', assignmentId)
+        if (current.starts_at.getTime() <= Date.now()) throw conflict('The assignment has started; end it with endAssignment instead', 'id')
+        await deleteAssignment(trx, assignmentId)
+      })
+      ctx.loaders.assignments.byId.clear(assignmentId)
+      return true
+    }
+  },
+  VehicleAssignment: {
+    vehicle: async (a, _, ctx) => {
+      const vehicle = await ctx.loaders.vehicles.byId.load(a.vehicle_id)
+      if (vehicle === null) throw new Error(`Vehicle ${a.vehicle_id} of assignment ${a.id} is missing`)
+      return vehicle
+    },
+    driver: async (a, _, ctx) => {
+      const driver = await ctx.loaders.drivers.byId.load(a.driver_id)
+      if (driver === null) throw new Error(`Driver ${a.driver_id} of assignment ${a.id} is missing`)
+      return driver
+    },
+    startsAt: (a) => a.starts_at,
+    endsAt: (a) => a.ends_at,
+    isCurrent: (a) => a.starts_at.getTime() <= Date.now() && (a.ends_at === null || a.ends_at.getTime() > Date.now()),
+    createdAt: (a) => a.created_at,
+    updatedAt: (a) => a.updated_at
+  },
+  VehicleAssignmentConnection: connectionResolvers
+}

@@ -1,0 +1,83 @@
+import { type Kysely, sql } from 'kysely'
+import { containsPattern } from '../../database/search.js'
+import type { Database, DriverRow, DriverStatus, NewDriver } from '../../database/schema.js'
+import { type ConnectionArgs, type Page, type SortKey, paginate } from '../../graphql/pagination.js'
+import { hasCurrentAssignment } from '../assignments/queries.js'
+
+export interface DriverListFilter {
+  status?: DriverStatus[]
+  search?: string
+  licenseExpiresBefore?: Date
+  assigned?: boolean
+}
+
+export type DriverSortField = 'NAME' | 'LICENSE_EXPIRES_AT' | 'CREATED_AT' | 'UPDATED_AT'
+
+const SORT_COLUMNS: Record<DriverSortField, Pick<SortKey<DriverRow>, 'column' | 'type' | 'value'>> = {
+  NAME: { column: 'drivers.name', type: 'text', value: (d) => d.name },
+  // Drivers without an expiry date are left out of this ordering (see listDrivers).
+  LICENSE_EXPIRES_AT: { column: 'drivers.license_expires_at', type: 'timestamptz', value: (d) => d.license_expires_at as Date },
+  CREATED_AT: { column: 'drivers.created_at', type: 'timestamptz', value: (d) => d.created_at },
+  UPDATED_AT: { column: 'drivers.updated_at', type: 'timestamptz', value: (d) => d.updated_at }
+}
+
+export function driverSort (field: DriverSortField, direction: 'asc' | 'desc'): SortKey<DriverRow> {
+  return { ...SORT_COLUMNS[field], name: `${field}_${direction.toUpperCase()}`, direction, idColumn: 'drivers.id' }
+}
+
+function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter, sort?: SortKey<DriverRow>) {
+  let query = db.selectFrom('drivers').where('drivers.organization_id', '=', organizationId)
+  if (filter.status !== undefined && filter.status.length > 0) query = query.where('drivers.status', 'in', filter.status)
+  if (filter.search !== undefined) {
+    // The same expression as the drivers_search trigram index.
+    query = query.where(sql`lower(drivers.name || ' ' || drivers.license_number || ' ' || coalesce(drivers.email, '') || ' ' || coalesce(drivers.phone, ''))`, 'like', containsPattern(filter.search))
+  }
+  if (filter.licenseExpiresBefore !== undefined) query = query.where('drivers.license_expires_at', '<', filter.licenseExpiresBefore)
+  if (sort?.column === 'drivers.license_expires_at') query = query.where('drivers.license_expires_at', 'is not', null)
+  const { assigned } = filter
+  if (assigned !== undefined) {
+    query = query.where((eb) => assigned
+      ? hasCurrentAssignment(eb, 'driver_id', 'drivers.id')
+      : eb.not(hasCurrentAssignment(eb, 'driver_id', 'drivers.id')))
+  }
+  return query
+}
+
+export async function listDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter, sort: SortKey<DriverRow>, args: ConnectionArgs): Promise<Page<DriverRow>> {
+  return await paginate(
+    filteredDrivers(db, organizationId, filter, sort).selectAll('drivers'),
+    args,
+    sort,
+    async () => Number((await filteredDrivers(db, organizationId, filter, sort)
+      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
+  )
+}
+
+export async function findDriversByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<DriverRow[]> {
+  return await db.selectFrom('drivers').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute()
+}
+
+export async function countDriversByStatus (db: Kysely<Database>, organizationId: string, status: DriverStatus): Promise<number> {
+  const row = await db.selectFrom('drivers')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('organization_id', '=', organizationId)
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function insertDriver (db: Kysely<Database>, row: NewDriver): Promise<DriverRow> {
+  return await db.insertInto('drivers').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+/** Reads a driver and holds a share lock until the transaction ends (e.g. while assigning them). */
+export async function lockDriver (db: Kysely<Database>, organizationId: string, id: string): Promise<DriverRow | undefined> {
+  return await db.selectFrom('drivers').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .forShare()
+    .executeTakeFirst()
+}

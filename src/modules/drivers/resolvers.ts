@@ -1,0 +1,52 @@
+import { updateVersioned } from '../../database/optimistic.js'
+import type { Resolvers } from '../../generated/graphql.js'
+import { viewerOf } from '../../graphql/context.js'
+import { connectionResolvers } from '../../graphql/pagination.js'
+import { id, text } from '../../graphql/validation.js'
+import { driverSort, insertDriver, listDrivers } from './queries.js'
+import { driverPatch, newDriver } from './validation.js'
+
+export const driverResolvers: Resolvers = {
+  Query: {
+    driver: async (_, args, ctx) => await ctx.loaders.drivers.byId.load(id(args.id, 'id')),
+    drivers: async (_, { filter, orderBy, ...page }, ctx) => await listDrivers(
+      ctx.db,
+      viewerOf(ctx).organizationId,
+      {
+        status: filter?.status ?? undefined,
+        search: filter?.search === undefined || filter.search === null || filter.search.trim() === '' ? undefined : text(filter.search, 'filter.search', 100),
+        licenseExpiresBefore: filter?.licenseExpiresBefore ?? undefined,
+        assigned: filter?.assigned ?? undefined
+      },
+      driverSort(orderBy?.field ?? 'NAME', orderBy?.direction === 'DESC' ? 'desc' : 'asc'),
+      page
+    )
+  },
+  Mutation: {
+    createDriver: async (_, { input }, ctx) => {
+      const driver = await insertDriver(ctx.db, newDriver(input, viewerOf(ctx).organizationId))
+      ctx.loaders.drivers.byId.prime(driver.id, driver)
+      return driver
+    },
+    updateDriver: async (_, args, ctx) => {
+      const driverId = id(args.id, 'id')
+      const driver = await updateVersioned(ctx.db, 'drivers', { organizationId: viewerOf(ctx).organizationId, id: driverId }, args.input.expectedVersion, driverPatch(args.input), 'Driver')
+      ctx.loaders.drivers.byId.clear(driver.id).prime(driver.id, driver)
+      return driver
+    }
+  },
+  Driver: {
+    licenseNumber: (d) => d.license_number,
+    licenseClass: (d) => d.license_class,
+    licenseExpiresAt: (d) => d.license_expires_at,
+    currentAssignment: async (d, _, ctx) => await ctx.loaders.assignments.currentByDriver.load(d.id),
+    currentVehicle: async (d, _, ctx) => {
+      const assignment = await ctx.loaders.assignments.currentByDriver.load(d.id)
+      return assignment === null ? null : await ctx.loaders.vehicles.byId.load(assignment.vehicle_id)
+    },
+    assignments: async (d, args, ctx) => await ctx.loaders.assignments.pageOf('driver_id', d.id, args),
+    createdAt: (d) => d.created_at,
+    updatedAt: (d) => d.updated_at
+  },
+  DriverConnection: connectionResolvers
+}

@@ -1,0 +1,42 @@
+import { updateVersioned } from '../../database/optimistic.js'
+import type { Resolvers } from '../../generated/graphql.js'
+import { viewerOf } from '../../graphql/context.js'
+import { connectionResolvers } from '../../graphql/pagination.js'
+import { id } from '../../graphql/validation.js'
+import { facilitySort, insertFacility, listFacilities } from './queries.js'
+import { facilityPatch, newFacility } from './validation.js'
+
+export const facilityResolvers: Resolvers = {
+  Query: {
+    facility: async (_, args, ctx) => await ctx.loaders.facilities.byId.load(id(args.id, 'id')),
+    facilities: async (_, { orderBy, ...page }, ctx) => await listFacilities(
+      ctx.db,
+      viewerOf(ctx).organizationId,
+      facilitySort(orderBy?.field ?? 'NAME', orderBy?.direction === 'DESC' ? 'desc' : 'asc'),
+      page
+    )
+  },
+  Mutation: {
+    createFacility: async (_, { input }, ctx) => {
+      const facility = await insertFacility(ctx.db, newFacility(input, viewerOf(ctx).organizationId))
+      ctx.loaders.facilities.byId.prime(facility.id, facility)
+      return facility
+    },
+    updateFacility: async (_, args, ctx) => {
+      const facilityId = id(args.id, 'id')
+      // The current coordinates are needed only to check that an update keeps them paired.
+      const current = args.input.latitude !== undefined || args.input.longitude !== undefined
+        ? await ctx.loaders.facilities.byId.load(facilityId)
+        : null
+      const facility = await updateVersioned(ctx.db, 'facilities', { organizationId: viewerOf(ctx).organizationId, id: facilityId }, args.input.expectedVersion, facilityPatch(args.input, current), 'Facility')
+      ctx.loaders.facilities.byId.clear(facility.id).prime(facility.id, facility)
+      return facility
+    }
+  },
+  Facility: {
+    vehicles: async (f, args, ctx) => await ctx.loaders.vehicles.pageOfFacility(f.id, args),
+    createdAt: (f) => f.created_at,
+    updatedAt: (f) => f.updated_at
+  },
+  FacilityConnection: connectionResolvers
+}

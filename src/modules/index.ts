@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../database/schema.js'
+import type { Resolvers } from '../generated/graphql.js'
+import { assignmentLoaders } from './assignments/loaders.js'
+import { assignmentResolvers } from './assignments/resolvers.js'
+import { assignmentConstraints } from './assignments/validation.js'
+import { driverLoaders } from './drivers/loaders.js'
+import { driverResolvers } from './drivers/resolvers.js'
+import { driverConstraints } from './drivers/validation.js'
+import { facilityLoaders } from './facilities/loaders.js'
+import { facilityResolvers } from './facilities/resolvers.js'
+import { facilityConstraints } from './facilities/validation.js'
+import { fleetLoaders } from './fleet/loaders.js'
+import { fleetResolvers } from './fleet/resolvers.js'
+import { userLoaders } from './identity/loaders.js'
+import { identityResolvers } from './identity/resolvers.js'
+import { organizationLoaders } from './organizations/loaders.js'
+import { organizationResolvers } from './organizations/resolvers.js'
+import { vehicleLoaders } from './vehicles/loaders.js'
+import { vehicleResolvers } from './vehicles/resolvers.js'
+import { vehicleConstraints } from './vehicles/validation.js'
+
+// The domain modules, assembled: their resolvers, per-request loaders, and what their
+// database constraints mean to a client.
+
+export const moduleResolvers: Resolvers[] = [
+  identityResolvers,
+  organizationResolvers,
+  vehicleResolvers,
+  driverResolvers,
+  facilityResolvers,
+  assignmentResolvers,
+  fleetResolvers
+]
+
+export interface ConstraintMeaning {
+  field: string
+  message: string
+}
+
+export const constraintMeanings: Record<string, ConstraintMeaning> = {
+  ...vehicleConstraints,
+  ...driverConstraints,
+  ...facilityConstraints,
+  ...assignmentConstraints
+}
+
+/** Loaders of one request. Tenant-scoped ones ask for the organization when they first run. */
+export function createLoaders (db: Kysely<Database>, organizationId: () => string) {
+  return {
+    organizations: organizationLoaders(db),
+    users: userLoaders(db, organizationId),
+    vehicles: vehicleLoaders(db, organizationId),
+    drivers: driverLoaders(db, organizationId),
+    facilities: facilityLoaders(db, organizationId),
+    assignments: assignmentLoaders(db, organizationId),
+    fleet: fleetLoaders(db, organizationId)
+  }
+}
+
+export type Loaders = ReturnType<typeof createLoaders>

@@ -1,0 +1,19 @@
+import { updateVersioned } from '../../database/optimistic.js'
+import type { Resolvers } from '../../generated/graphql.js'
+import { viewerOf } from '../../graphql/context.js'
+
+export const organizationResolvers: Resolvers = {
+  Organization: {
+    settings: (org) => ({ vinCheckDigitRequired: org.vin_check_digit_required })
+  },
+  Mutation: {
+    updateOrganizationSettings: async (_, { input }, ctx) => {
+      const { organizationId } = viewerOf(ctx)
+      const org = await updateVersioned(ctx.db, 'organizations', { organizationId, id: organizationId }, input.expectedVersion, {
+        ...(typeof input.vinCheckDigitRequired === 'boolean' ? { vin_check_digit_required: input.vinCheckDigitRequired } : {})
+      }, 'Organization')
+      ctx.loaders.organizations.byId.clear(org.id).prime(org.id, org)
+      return org
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import DataLoader from 'dataloader'
+import type { Kysely } from 'kysely'
+import type { Database, VehicleRow } from '../../database/schema.js'
+import { byIdLoader, groupLoader, perArguments } from '../../graphql/batching.js'
+import { type ConnectionArgs, type Page, pageWindow, toPage } from '../../graphql/pagination.js'
+import { countVehiclesByFacility, findVehiclePagesByFacility, findVehiclesByIds, vehicleSort } from './queries.js'
+
+const FACILITY_VEHICLES_SORT = vehicleSort('NUMBER', 'asc')
+
+export function vehicleLoaders (db: Kysely<Database>, organizationId: () => string) {
+  const countByFacility = new DataLoader<string, number>(async (facilityIds) => {
+    const counts = new Map((await countVehiclesByFacility(db, organizationId(), facilityIds)).map((r) => [r.facility_id, Number(r.count)]))
+    return facilityIds.map((id) => counts.get(id) ?? 0)
+  })
+  const pagesByFacility = perArguments((args: ConnectionArgs) => {
+    const window = pageWindow(args, FACILITY_VEHICLES_SORT.name)
+    const loader = groupLoader(
+      (facilityIds: readonly string[]) => findVehiclePagesByFacility(db, organizationId(), facilityIds, window, FACILITY_VEHICLES_SORT),
+      (row) => row.facility_id as string
+    )
+    return async (facilityId: string): Promise<Page<VehicleRow>> =>
+      toPage(window.size === 0 ? [] : await loader.load(facilityId), window, FACILITY_VEHICLES_SORT, async () => await countByFacility.load(facilityId))
+  })
+  return {
+    byId: byIdLoader((ids) => findVehiclesByIds(db, organizationId(), ids)),
+    /** Facility.vehicles: one statement per distinct argument set, whatever the number of facilities. */
+    pageOfFacility: (facilityId: string, args: ConnectionArgs) => pagesByFacility(args)(facilityId)
+  }
+}

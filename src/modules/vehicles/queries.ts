@@ -1,0 +1,116 @@
+import { type Kysely, sql } from 'kysely'
+import { containsPattern } from '../../database/search.js'
+import type { Database, NewVehicle, VehicleRow, VehicleStatus, VehicleType } from '../../database/schema.js'
+import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginate } from '../../graphql/pagination.js'
+import { hasCurrentAssignment } from '../assignments/queries.js'
+
+export interface VehicleListFilter {
+  status?: VehicleStatus[]
+  type?: VehicleType[]
+  facilityId?: string
+  search?: string
+  assigned?: boolean
+}
+
+export type VehicleSortField = 'NUMBER' | 'NAME' | 'YEAR' | 'ODOMETER' | 'CREATED_AT' | 'UPDATED_AT'
+
+const SORT_COLUMNS: Record<VehicleSortField, Pick<SortKey<VehicleRow>, 'column' | 'type' | 'value'>> = {
+  NUMBER: { column: 'vehicles.number', type: 'text', value: (v) => v.number },
+  NAME: { column: 'vehicles.name', type: 'text', value: (v) => v.name },
+  YEAR: { column: 'vehicles.year', type: 'integer', value: (v) => v.year },
+  ODOMETER: { column: 'vehicles.odometer_km', type: 'numeric', value: (v) => v.odometer_km },
+  CREATED_AT: { column: 'vehicles.created_at', type: 'timestamptz', value: (v) => v.created_at },
+  UPDATED_AT: { column: 'vehicles.updated_at', type: 'timestamptz', value: (v) => v.updated_at }
+}
+
+export function vehicleSort (field: VehicleSortField, direction: 'asc' | 'desc'): SortKey<VehicleRow> {
+  return { ...SORT_COLUMNS[field], name: `${field}_${direction.toUpperCase()}`, direction, idColumn: 'vehicles.id' }
+}
+
+function filteredVehicles (db: Kysely<Database>, organizationId: string, filter: VehicleListFilter) {
+  let query = db.selectFrom('vehicles').where('vehicles.organization_id', '=', organizationId)
+  if (filter.status !== undefined && filter.status.length > 0) query = query.where('vehicles.status', 'in', filter.status)
+  if (filter.type !== undefined && filter.type.length > 0) query = query.where('vehicles.type', 'in', filter.type)
+  if (filter.facilityId !== undefined) query = query.where('vehicles.facility_id', '=', filter.facilityId)
+  if (filter.search !== undefined) {
+    // The same expression as the vehicles_search trigram index.
+    query = query.where(sql`lower(vehicles.number || ' ' || vehicles.name || ' ' || vehicles.vin || ' ' || coalesce(vehicles.license_plate, ''))`, 'like', containsPattern(filter.search))
+  }
+  const { assigned } = filter
+  if (assigned !== undefined) {
+    query = query.where((eb) => assigned
+      ? hasCurrentAssignment(eb, 'vehicle_id', 'vehicles.id')
+      : eb.not(hasCurrentAssignment(eb, 'vehicle_id', 'vehicles.id')))
+  }
+  return query
+}
+
+export async function listVehicles (db: Kysely<Database>, organizationId: string, filter: VehicleListFilter, sort: SortKey<VehicleRow>, args: ConnectionArgs): Promise<Page<VehicleRow>> {
+  return await paginate(
+    filteredVehicles(db, organizationId, filter).selectAll('vehicles'),
+    args,
+    sort,
+    async () => Number((await filteredVehicles(db, organizationId, filter)
+      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
+  )
+}
+
+export async function findVehiclesByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<VehicleRow[]> {
+  return await db.selectFrom('vehicles').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .execute()
+}
+
+/** One page of vehicles for each facility, in one statement. */
+export async function findVehiclePagesByFacility (db: Kysely<Database>, organizationId: string, facilityIds: readonly string[], window: PageWindow, sort: SortKey<VehicleRow>): Promise<VehicleRow[]> {
+  return await db.selectFrom(sql<{ facility_id: string }>`(select unnest(cast(${facilityIds} as uuid[])) as facility_id)`.as('parent'))
+    .innerJoinLateral(
+      (eb) => applyWindow(
+        eb.selectFrom('vehicles').selectAll('vehicles')
+          .where('vehicles.organization_id', '=', organizationId)
+          .whereRef('vehicles.facility_id', '=', 'parent.facility_id'),
+        window, sort as SortKey<never>
+      ).as('page'),
+      (join) => join.onTrue()
+    )
+    .selectAll('page')
+    .execute()
+}
+
+export async function countVehiclesByFacility (db: Kysely<Database>, organizationId: string, facilityIds: readonly string[]): Promise<Array<{ facility_id: string | null, count: number }>> {
+  return await db.selectFrom('vehicles')
+    .select(['facility_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('organization_id', '=', organizationId)
+    .where('facility_id', 'in', facilityIds)
+    .groupBy('facility_id')
+    .execute()
+}
+
+export async function countVehiclesByStatus (db: Kysely<Database>, organizationId: string): Promise<Array<{ status: VehicleStatus, count: number }>> {
+  return await db.selectFrom('vehicles')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('organization_id', '=', organizationId)
+    .groupBy('status')
+    .execute()
+}
+
+export async function insertVehicle (db: Kysely<Database>, row: NewVehicle): Promise<VehicleRow> {
+  return await db.insertInto('vehicles').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+/** Reads a vehicle and locks it until the transaction ends: `share` to rely on it, `update` to change it. */
+export async function lockVehicle (db: Kysely<Database>, organizationId: string, id: string, mode: 'share' | 'update'): Promise<VehicleRow | undefined> {
+  const query = db.selectFrom('vehicles').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+  return await (mode === 'share' ? query.forShare() : query.forUpdate()).executeTakeFirst()
+}
+
+export async function markRetired (db: Kysely<Database>, id: string): Promise<VehicleRow> {
+  return await db.updateTable('vehicles')
+    .set({ status: 'RETIRED', retired_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}

@@ -1,0 +1,76 @@
+import { updateVersioned } from '../../database/optimistic.js'
+import type { Resolvers } from '../../generated/graphql.js'
+import { viewerOf } from '../../graphql/context.js'
+import { conflict, notFound } from '../../graphql/errors.js'
+import { connectionResolvers } from '../../graphql/pagination.js'
+import { fromKilometers } from '../../graphql/units.js'
+import { id, text } from '../../graphql/validation.js'
+import { closeAssignmentsOfVehicle } from '../assignments/queries.js'
+import { viewerOrganization } from '../organizations/loaders.js'
+import { insertVehicle, listVehicles, lockVehicle, markRetired, vehicleSort } from './queries.js'
+import { newVehicle, vehiclePatch } from './validation.js'
+
+export const vehicleResolvers: Resolvers = {
+  Query: {
+    vehicle: async (_, args, ctx) => await ctx.loaders.vehicles.byId.load(id(args.id, 'id')),
+    vehicles: async (_, { filter, orderBy, ...page }, ctx) => await listVehicles(
+      ctx.db,
+      viewerOf(ctx).organizationId,
+      {
+        status: filter?.status ?? undefined,
+        type: filter?.type ?? undefined,
+        facilityId: filter?.facilityId === undefined || filter.facilityId === null ? undefined : id(filter.facilityId, 'filter.facilityId'),
+        search: filter?.search === undefined || filter.search === null || filter.search.trim() === '' ? undefined : text(filter.search, 'filter.search', 100),
+        assigned: filter?.assigned ?? undefined
+      },
+      vehicleSort(orderBy?.field ?? 'NUMBER', orderBy?.direction === 'DESC' ? 'desc' : 'asc'),
+      page
+    )
+  },
+  Mutation: {
+    createVehicle: async (_, { input }, ctx) => {
+      const vehicle = await insertVehicle(ctx.db, newVehicle(input, await viewerOrganization(ctx)))
+      ctx.loaders.vehicles.byId.prime(vehicle.id, vehicle)
+      return vehicle
+    },
+    updateVehicle: async (_, args, ctx) => {
+      const vehicleId = id(args.id, 'id')
+      const patch = vehiclePatch(args.input, await viewerOrganization(ctx))
+      const vehicle = await updateVersioned(ctx.db, 'vehicles', { organizationId: viewerOf(ctx).organizationId, id: vehicleId }, args.input.expectedVersion, patch, 'Vehicle')
+      ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
+      return vehicle
+    },
+    retireVehicle: async (_, args, ctx) => {
+      const vehicleId = id(args.id, 'id')
+      const { organizationId } = viewerOf(ctx)
+      const vehicle = await ctx.db.transaction().execute(async (trx) => {
+        const current = await lockVehicle(trx, organizationId, vehicleId, 'update')
+        if (current === undefined) throw notFound('Vehicle', vehicleId)
+        if (current.status === 'RETIRED') return current
+        const { upcoming } = await closeAssignmentsOfVehicle(trx, organizationId, vehicleId)
+        if (upcoming > 0) throw conflict(`Vehicle has ${upcoming} upcoming assignment(s); cancel them before retiring it`, 'id')
+        return await markRetired(trx, vehicleId)
+      })
+      ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
+      ctx.loaders.assignments.currentByVehicle.clear(vehicle.id)
+      return vehicle
+    }
+  },
+  Vehicle: {
+    licensePlate: (v) => v.license_plate,
+    fuelType: (v) => v.fuel_type,
+    odometer: (v, { unit }) => fromKilometers(v.odometer_km, unit),
+    engineHours: (v) => Number(v.engine_hours),
+    facility: async (v, _, ctx) => v.facility_id === null ? null : await ctx.loaders.facilities.byId.load(v.facility_id),
+    currentAssignment: async (v, _, ctx) => await ctx.loaders.assignments.currentByVehicle.load(v.id),
+    currentDriver: async (v, _, ctx) => {
+      const assignment = await ctx.loaders.assignments.currentByVehicle.load(v.id)
+      return assignment === null ? null : await ctx.loaders.drivers.byId.load(assignment.driver_id)
+    },
+    assignments: async (v, args, ctx) => await ctx.loaders.assignments.pageOf('vehicle_id', v.id, args),
+    retiredAt: (v) => v.retired_at,
+    createdAt: (v) => v.created_at,
+    updatedAt: (v) => v.updated_at
+  },
+  VehicleConnection: connectionResolvers
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
+import type { Config } from '../config.js'
+import { authorize } from '../graphql/authorization.js'
+import type { GraphQLContext, Viewer } from '../graphql/context.js'
+import { createErrorFormatter } from '../graphql/error-formatter.js'
+import { unauthenticated } from '../graphql/errors.js'
+import { DateTime } from '../graphql/scalars.js'
+import { loadSchema } from '../graphql/schema.js'
+import { permissions } from '../modules/identity/permissions.js'
+import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
+
+export interface GraphQLPluginOptions {
+  config: Config
+}
+
+type ResolverMap = Record<string, Record<string, unknown>>
+
+/** Merges the modules' resolver maps type by type. */
+function mergeResolvers (maps: readonly object[]): ResolverMap {
+  const merged: ResolverMap = {}
+  for (const map of maps as ResolverMap[]) {
+    for (const [type, fields] of Object.entries(map)) merged[type] = { ...merged[type], ...fields }
+  }
+  return merged
+}
+
+export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQLPluginOptions) => {
+  const { schema } = loadSchema()
+  const resolvers = authorize(schema, mergeResolvers(moduleResolvers), permissions)
+
+  await app.register(mercurius, {
+    schema,
+    resolvers: { ...resolvers, DateTime } as unknown as IResolvers,
+    path: '/graphql',
+    graphiql: false,
+    errorFormatter: createErrorFormatter({ constraints: constraintMeanings, mask: config.NODE_ENV === 'production' }),
+    context: (request): Omit<GraphQLContext, keyof MercuriusContext> => {
+      const viewer: Viewer | null = request.viewer
+      const organizationId = (): string => {
+        if (viewer === null) throw unauthenticated(request.authProblem ?? undefined)
+        return viewer.organizationId
+      }
+      return {
+        requestId: request.id,
+        log: request.log,
+        config,
+        viewer,
+        authProblem: request.authProblem,
+        db: app.db,
+        loaders: createLoaders(app.db, organizationId)
+      }
+    }
+  })
+}, { name: 'graphql', dependencies: ['database', 'auth'] })

@@ -1,0 +1,54 @@
+import { buildApp } from './app.js'
+import { ConfigError, type Config, loadConfig } from './config.js'
+import { prepareDatabase } from './database/prepare.js'
+
+// Process entry: configuration, the app, the database, the port, and a clean exit on signals.
+
+function readConfig (): Config {
+  try {
+    return loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    throw err
+  }
+}
+
+const config = readConfig()
+const app = await buildApp(config)
+
+try {
+  await prepareDatabase(app.database, config, app.log)
+  await app.listen({ host: config.HOST, port: config.PORT })
+} catch (err) {
+  app.log.fatal({ err }, 'start-up failed')
+  await app.close()
+  process.exit(1)
+}
+
+const address = app.server.address()
+const port = typeof address === 'object' && address !== null ? address.port : config.PORT
+const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`
+app.log.info({ url: `${base}/graphql`, database: app.database.kind }, 'Fleet API ready')
+if (config.NODE_ENV !== 'production') {
+  const lines = [`Fleet API is ready: ${base}/graphql`]
+  if (config.GRAPHIQL) lines.push(`GraphiQL: ${base}/graphiql`)
+  if (app.database.kind === 'pglite') lines.push(`Embedded database in ${config.DATA_DIR}/ (set DATABASE_URL to use PostgreSQL)`)
+  lines.push('Sign in with the login mutation as fleet_manager@fleet.example (or admin@, dispatcher@, mechanic@, driver@, viewer@) and the password fleet-demo.')
+  console.log(`\n${lines.join('\n')}\n`)
+}
+
+let closing = false
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      app.log.error({ err }, 'shutdown failed')
+      process.exit(1)
+    })
+  })
+}
