@@ -136,7 +136,7 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
     .values(ROLES.map((role: Role) => ({
       organization_id: organizationId,
       email: `${role.toLowerCase()}@${tenant.emailDomain}`,
-      name: `${tenant.name} ${role.split('_').map((w) => w.charAt(0) + w.slice(1).toLowerCase()).join(' ')}`,
+      name: `${FIRST_NAMES[(ROLES.indexOf(role) * 5 + tenantIndex * 11) % FIRST_NAMES.length]} ${LAST_NAMES[(ROLES.indexOf(role) * 3 + 17 + tenantIndex * 7) % LAST_NAMES.length]}`,
       role,
       password_hash: passwordHash
     })))
@@ -152,7 +152,7 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
     const year = between(rand, model.years[0], model.years[1])
     const status = vehicleStatus(i)
     const age = now.getFullYear() - year + 1
-    const yearlyKm = model.type === 'TRUCK' || model.type === 'BUS' ? 60000 : model.type === 'TRAILER' ? 0 : 28000
+    const yearlyKm = model.type === 'TRUCK' ? 45000 : model.type === 'BUS' ? 35000 : model.type === 'TRAILER' ? 0 : 22000
     vehicleRows.push({
       organization_id: organizationId,
       number: `${tenant.slug === 'demo' ? 'V' : 'O'}-${String(i + 1).padStart(tenant.vehicles >= 1000 ? 4 : 3, '0')}`,

@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { type Config, loadConfig } from '../../src/config.js'
+import type { DatabaseTarget } from '../../src/database/connect.js'
+import { demoDatabase } from './database.js'
+
+interface TestLike {
+  teardown: (fn: () => unknown) => void
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number
+  headers: Record<string, string | string[] | number | undefined>
+  data: T | null
+  errors?: Array<{ message: string, path?: Array<string | number>, extensions: { code: string, field?: string } & Record<string, unknown> }>
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  /** POST /graphql, as the given access token if any. */
+  gql: <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string) => Promise<GraphQLResponse<T>>
+  /** Signs in a demo user and returns the access token. */
+  login: (email: string, password?: string) => Promise<string>
+  /** Number of SQL statements the last response reported (Server-Timing). */
+  statementsOf: (response: GraphQLResponse) => number
+}
+
+export async function buildTestApp (t: TestLike, options: { env?: Record<string, string>, database?: DatabaseTarget } = {}): Promise<TestApp> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', ...options.env })
+  const app = await buildApp(config, { database: options.database ?? await demoDatabase(t) })
+  t.teardown(async () => { await app.close() })
+
+  const gql: TestApp['gql'] = async (query, variables, token) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+      payload: { query, variables }
+    })
+    const body = response.json()
+    return { status: response.statusCode, headers: response.headers, data: body.data ?? null, errors: body.errors }
+  }
+
+  const tokens = new Map<string, string>()
+  const login: TestApp['login'] = async (email, password = 'fleet-demo') => {
+    const cached = tokens.get(`${email}\n${password}`)
+    if (cached !== undefined) return cached
+    const response = await gql<{ login: { accessToken: string } }>(
+      'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }',
+      { email, password }
+    )
+    if (response.data === null) throw new Error(`login as ${email} failed: ${JSON.stringify(response.errors)}`)
+    tokens.set(`${email}\n${password}`, response.data.login.accessToken)
+    return response.data.login.accessToken
+  }
+
+  const statementsOf: TestApp['statementsOf'] = (response) => {
+    const match = /desc="(\d+) statements"/.exec(String(response.headers['server-timing']))
+    if (match === null) throw new Error('response has no Server-Timing statement count')
+    return Number(match[1])
+  }
+
+  return { app, config, gql, login, statementsOf }
+}
+
+/** The error codes of a response, in order. */
+export function codes (response: GraphQLResponse): string[] {
+  return (response.errors ?? []).map((e) => e.extensions.code)
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import pg from 'pg'
+import type { DatabaseTarget } from '../../src/database/connect.js'
+import { databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE } from './environment.js'
+
+interface Teardown {
+  teardown: (fn: () => unknown) => void
+}
+
+export const usingPostgres = SERVER_URL !== undefined
+
+async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: SERVER_URL })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A database of this test's own on the PostgreSQL server (dropped at teardown). */
+export async function createDatabase (t: Teardown, options: { fromTemplate: boolean }): Promise<{ name: string, url: string }> {
+  if (SERVER_URL === undefined) throw new Error('createDatabase needs DATABASE_URL')
+  const name = `fleet_test_${randomBytes(6).toString('hex')}`
+  await admin(async (client) => {
+    await client.query(`CREATE DATABASE ${name}${options.fromTemplate ? ` TEMPLATE ${TEMPLATE_DATABASE}` : ''}`)
+  })
+  t.teardown(async () => { await admin(async (client) => { await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }) })
+  return { name, url: databaseUrl(name) }
+}
+
+/** A migrated database holding the demo fleet, private to the calling test. */
+export async function demoDatabase (t: Teardown): Promise<DatabaseTarget> {
+  if (SERVER_URL === undefined) {
+    return { kind: 'pglite', dataDir: null, loadDataDir: new Blob([readFileSync(PGLITE_SNAPSHOT)]) }
+  }
+  const { url } = await createDatabase(t, { fromTemplate: true })
+  return { kind: 'postgres', url, pool: { max: 10, idleTimeoutMs: 10_000, connectionTimeoutMs: 5000, statementTimeoutMs: 15_000 } }
+}

@@ -1,0 +1,19 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// Where the test run's databases live: the PostgreSQL server named by DATABASE_URL (CI: this
+// machine's), or, without it, embedded PGlite instances loaded from a prepared snapshot.
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const SERVER_URL = process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
+export const TEMPLATE_DATABASE = 'fleet_test_template'
+export const PGLITE_SNAPSHOT = join(ROOT, '.tap', 'fleet-test-template.tar.gz')
+/** Fixed so that the demo data (and the tests that read it) does not move with the clock. */
+export const SEED_NOW = new Date('2026-06-15T12:00:00.000Z')
+
+/** The URL of another database on the same server. */
+export function databaseUrl (name: string, base = SERVER_URL as string): string {
+  const url = new URL(base)
+  url.pathname = `/${name}`
+  return url.toString()
+}

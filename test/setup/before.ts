@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Kysely, PGliteDialect } from 'kysely'
+import pg from 'pg'
+import { seedDemo } from '../../db/seeds/demo.js'
+import { connectDatabase } from '../../src/database/connect.js'
+import type { Database } from '../../src/database/schema.js'
+import { migrateUp } from '../../src/database/migrator.js'
+import { databaseUrl, PGLITE_SNAPSHOT, SEED_NOW, SERVER_URL, TEMPLATE_DATABASE } from '../helpers/environment.js'
+
+// Runs once before the test files: builds a migrated, seeded template that every test file
+// clones into a database of its own (CREATE DATABASE ... TEMPLATE on PostgreSQL, a data
+// directory snapshot with PGlite), so files stay isolated and none pays for migrating.
+
+if (SERVER_URL !== undefined) {
+  const admin = new pg.Client({ connectionString: SERVER_URL })
+  await admin.connect()
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`)
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`)
+  await admin.end()
+  const handle = connectDatabase({ kind: 'postgres', url: databaseUrl(TEMPLATE_DATABASE), pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 5000, statementTimeoutMs: 0 } })
+  await migrateUp(handle.db)
+  await seedDemo(handle.db, { now: SEED_NOW })
+  await handle.close()
+  console.log(`# test template: PostgreSQL database ${TEMPLATE_DATABASE} on ${new URL(SERVER_URL).host}`)
+} else {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { btree_gist: btreeGist } = await import('@electric-sql/pglite/contrib/btree_gist')
+  const { pg_trgm: pgTrgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  const pglite = await PGlite.create({ extensions: { btree_gist: btreeGist, pg_trgm: pgTrgm } })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
+  await migrateUp(db)
+  await seedDemo(db, { now: SEED_NOW })
+  const snapshot = await pglite.dumpDataDir('gzip')
+  mkdirSync(dirname(PGLITE_SNAPSHOT), { recursive: true })
+  writeFileSync(PGLITE_SNAPSHOT, Buffer.from(await snapshot.arrayBuffer()))
+  await db.destroy()
+  console.log('# test template: embedded PGlite snapshot (set DATABASE_URL to test against PostgreSQL)')
+}
