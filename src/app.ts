@@ -48,7 +48,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
-  await app.register(requestContextPlugin, { serverTiming: config.NODE_ENV !== 'production' })
+  await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
   await app.register(databasePlugin, { target: options.database ?? targetFromConfig(config) })
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
   await app.register(graphqlPlugin, { config })

@@ -96,17 +96,19 @@ export const settings = {
   REFRESH_TOKEN_TTL_DAYS: integer('Lifetime of a refresh token (each refresh rotates it).', 30, 1, 365),
   DATA_DIR: text('Directory of the embedded database (used only without `DATABASE_URL`).', '.data'),
   MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
-  GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined)
+  GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined),
+  SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined)
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'DATA_DIR'> & {
+export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
   GRAPHIQL: boolean
+  SERVER_TIMING: boolean
   DATA_DIR: string
 }
 
@@ -160,6 +162,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     JWT_SECRET: config.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
     MIGRATE_ON_START: config.MIGRATE_ON_START ?? !production,
     GRAPHIQL: config.GRAPHIQL ?? !production,
+    SERVER_TIMING: config.SERVER_TIMING ?? !production,
     DATA_DIR: config.DATA_DIR ?? '.data'
   }
 }

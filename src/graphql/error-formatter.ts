@@ -131,9 +131,23 @@ function flatten (errors: readonly GraphQLError[]): GraphQLError[] {
   })
 }
 
+/**
+ * A logger that writes each distinct message once per response: when the database is down, a
+ * page of 50 vehicles fails 50 times for one reason, and the log should say so once.
+ */
+function onceEach (log: FastifyBaseLogger): FastifyBaseLogger {
+  const seen = new Set<string>()
+  const wrap = (level: 'error' | 'debug') => (details: object, message: string) => {
+    if (seen.has(`${level}:${message}`)) return
+    seen.add(`${level}:${message}`)
+    log[level](details, message)
+  }
+  return Object.assign(Object.create(log) as FastifyBaseLogger, { error: wrap('error'), debug: wrap('debug') })
+}
+
 export function createErrorFormatter (options: ErrorFormatterOptions) {
   return (execution: ExecutionResult & { statusCode?: number }, ctx: MercuriusContext) => {
-    const log = ctx.reply === undefined ? ctx.app.log : ctx.reply.log
+    const log = onceEach(ctx.reply === undefined ? ctx.app.log : ctx.reply.log)
     const classified = flatten(execution.errors ?? []).map((error) => classify(error, options, log))
     for (const { error } of classified) options.onError?.((error.extensions as ErrorExtensions).code)
     // With data, GraphQL answers 200 and the errors travel beside it. Without data, the status

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -10,9 +11,14 @@ import fp from 'fastify-plugin'
 
 const require = createRequire(import.meta.url)
 
+/** A file inside a package, whether or not the package's `exports` lists it (React's UMD builds are not listed). */
+function packageFile (packageName: string, file: string): string {
+  return join(dirname(require.resolve(packageName)), file)
+}
+
 const ASSETS = new Map<string, { path: () => string, type: string }>(Object.entries({
-  'react.js': { path: () => require.resolve('react/umd/react.production.min.js'), type: 'text/javascript; charset=utf-8' },
-  'react-dom.js': { path: () => require.resolve('react-dom/umd/react-dom.production.min.js'), type: 'text/javascript; charset=utf-8' },
+  'react.js': { path: () => packageFile('react', 'umd/react.production.min.js'), type: 'text/javascript; charset=utf-8' },
+  'react-dom.js': { path: () => packageFile('react-dom', 'umd/react-dom.production.min.js'), type: 'text/javascript; charset=utf-8' },
   'graphiql.js': { path: () => require.resolve('graphiql/graphiql.min.js'), type: 'text/javascript; charset=utf-8' },
   'graphiql.css': { path: () => require.resolve('graphiql/graphiql.min.css'), type: 'text/css; charset=utf-8' },
   // Sources and dist/ both keep setup.js next to this folder (the build copies it).

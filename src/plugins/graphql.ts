@@ -35,6 +35,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     resolvers: { ...resolvers, DateTime } as unknown as IResolvers,
     path: '/graphql',
     graphiql: false,
+    jit: 1,
     errorFormatter: createErrorFormatter({ constraints: constraintMeanings, mask: config.NODE_ENV === 'production' }),
     context: (request): Omit<GraphQLContext, keyof MercuriusContext> => {
       const viewer: Viewer | null = request.viewer

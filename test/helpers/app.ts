@@ -8,7 +8,7 @@ interface TestLike {
   teardown: (fn: () => unknown) => void
 }
 
-export interface GraphQLResponse<T = Record<string, unknown>> {
+export interface GraphQLResponse<T = unknown> {
   status: number
   headers: Record<string, string | string[] | number | undefined>
   data: T | null
@@ -19,7 +19,7 @@ export interface TestApp {
   app: FastifyInstance
   config: Config
   /** POST /graphql, as the given access token if any. */
-  gql: <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string) => Promise<GraphQLResponse<T>>
+  gql: <T = Record<string, any>>(query: string, variables?: object, token?: string) => Promise<GraphQLResponse<T>>
   /** Signs in a demo user and returns the access token. */
   login: (email: string, password?: string) => Promise<string>
   /** Number of SQL statements the last response reported (Server-Timing). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { DatabaseTarget } from '../../src/database/connect.js'
-import { databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE } from './environment.js'
+import { DATABASE_PREFIX, databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE } from './environment.js'
 
 interface Teardown {
   teardown: (fn: () => unknown) => void
@@ -23,7 +23,7 @@ async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
 /** A database of this test's own on the PostgreSQL server (dropped at teardown). */
 export async function createDatabase (t: Teardown, options: { fromTemplate: boolean }): Promise<{ name: string, url: string }> {
   if (SERVER_URL === undefined) throw new Error('createDatabase needs DATABASE_URL')
-  const name = `fleet_test_${randomBytes(6).toString('hex')}`
+  const name = `${DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
   await admin(async (client) => {
     await client.query(`CREATE DATABASE ${name}${options.fromTemplate ? ` TEMPLATE ${TEMPLATE_DATABASE}` : ''}`)
   })

@@ -6,8 +6,14 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const SERVER_URL = process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
-export const TEMPLATE_DATABASE = 'fleet_test_template'
-export const PGLITE_SNAPSHOT = join(ROOT, '.tap', 'fleet-test-template.tar.gz')
+/**
+ * The tap runner's pid: the `before` script and every test file are its children, so they agree
+ * on it, and concurrent runs against one server do not touch each other's databases.
+ */
+export const RUN_ID = String(process.ppid)
+export const DATABASE_PREFIX = `fleet_test_${RUN_ID}_`
+export const TEMPLATE_DATABASE = `${DATABASE_PREFIX}template`
+export const PGLITE_SNAPSHOT = join(ROOT, '.tap', `fleet-test-template-${RUN_ID}.tar.gz`)
 /** Fixed so that the demo data (and the tests that read it) does not move with the clock. */
 export const SEED_NOW = new Date('2026-06-15T12:00:00.000Z')
 

@@ -12,9 +12,24 @@ import { databaseUrl, PGLITE_SNAPSHOT, SEED_NOW, SERVER_URL, TEMPLATE_DATABASE }
 // clones into a database of its own (CREATE DATABASE ... TEMPLATE on PostgreSQL, a data
 // directory snapshot with PGlite), so files stay isolated and none pays for migrating.
 
+function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 if (SERVER_URL !== undefined) {
   const admin = new pg.Client({ connectionString: SERVER_URL })
   await admin.connect()
+  // Databases of earlier runs whose runner died before its `after` script could drop them.
+  const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname ~ '^fleet_test_[0-9]+_'")
+  for (const { datname } of rows) {
+    const pid = Number(/^fleet_test_(\d+)_/.exec(datname)?.[1])
+    if (!isAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
+  }
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`)
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`)
   await admin.end()

@@ -1,0 +1,120 @@
+import { SignJWT } from 'jose'
+import { sql } from 'kysely'
+import t from 'tap'
+import { buildTestApp, codes } from './helpers/app.js'
+import { demoDatabase, usingPostgres } from './helpers/database.js'
+
+// Errors are part of the contract: a code in extensions, the field at fault where there is one,
+// no SQL or stack traces, and a 4xx (never a 500) for anything the client got wrong.
+
+const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars', DATABASE_URL: 'postgres://unused.invalid/db' }
+
+void t.test('malformed requests get 400 with BAD_USER_INPUT', async (t) => {
+  const { app } = await buildTestApp(t)
+  const post = async (payload: string, contentType = 'application/json') => {
+    const response = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': contentType }, payload })
+    return { status: response.statusCode, body: response.json() }
+  }
+  const cases: Array<[string, string, string?]> = [
+    ['broken JSON', '{"query": '],
+    ['no query', '{}'],
+    ['syntax error', JSON.stringify({ query: '{ vehicles { ' })],
+    ['unknown field', JSON.stringify({ query: '{ vehicles { nope } }' })],
+    ['wrong variable type', JSON.stringify({ query: 'query ($n: Int) { vehicles(first: $n) { totalCount } }', variables: { n: 'ten' } })],
+    ['invalid DateTime literal', JSON.stringify({ query: '{ drivers(filter: { licenseExpiresBefore: "tomorrow" }) { totalCount } }' })],
+    ['DateTime without a zone', JSON.stringify({ query: 'query ($d: DateTime) { drivers(filter: { licenseExpiresBefore: $d }) { totalCount } }', variables: { d: '2026-01-01T00:00:00' } })]
+  ]
+  for (const [label, payload] of cases) {
+    const { status, body } = await post(payload)
+    t.equal(status, 400, `${label}: 400`)
+    t.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${label}: BAD_USER_INPUT`)
+    t.notMatch(JSON.stringify(body), /at .*\.(js|ts):\d+/, `${label}: no stack trace`)
+  }
+  const text = await post('query { me { id } }', 'text/plain')
+  t.ok(text.status >= 400 && text.status < 500, 'unsupported content type is a 4xx')
+
+  const mutationByGet = await app.inject({ method: 'GET', url: '/graphql?query=' + encodeURIComponent('mutation { logout(refreshToken: "x") }') })
+  t.ok(mutationByGet.statusCode >= 400 && mutationByGet.statusCode < 500, 'a mutation over GET is refused')
+  t.equal(mutationByGet.json().errors?.[0]?.extensions?.code, 'BAD_USER_INPUT')
+
+  const queryByGet = await app.inject({ method: 'GET', url: '/graphql?query=' + encodeURIComponent('{ me { id } }') })
+  t.same(queryByGet.json(), { data: { me: null } }, 'queries work over GET')
+})
+
+void t.test('invalid arguments name the field', async (t) => {
+  const { gql, login } = await buildTestApp(t)
+  const token = await login('fleet_manager@fleet.example')
+  const badId = await gql('{ vehicle(id: "42") { id } }', {}, token)
+  t.same(codes(badId), ['BAD_USER_INPUT'])
+  t.equal(badId.errors?.[0]?.extensions.field, 'id')
+  const missing = await gql('{ vehicle(id: "00000000-0000-4000-8000-000000000000") { id } }', {}, token)
+  t.same(missing.data, { vehicle: null }, 'a well-formed unknown id is simply null')
+  const update = await gql('mutation { updateVehicle(id: "00000000-0000-4000-8000-000000000000", input: { expectedVersion: 1, name: "x" }) { id } }', {}, token)
+  t.same(codes(update), ['NOT_FOUND'])
+})
+
+void t.test('database constraint violations are mapped, never leaked', async (t) => {
+  const { gql, login } = await buildTestApp(t)
+  const token = await login('fleet_manager@fleet.example')
+  const first = await gql<{ facilities: { nodes: Array<{ code: string }> } }>('{ facilities(first: 1) { nodes { code } } }', {}, token)
+  const code = first.data?.facilities.nodes[0]?.code as string
+  const duplicate = await gql(`mutation { createFacility(input: { code: "${code}", name: "Twin", type: YARD }) { id } }`, {}, token)
+  t.same(codes(duplicate), ['CONFLICT'])
+  t.equal(duplicate.errors?.[0]?.extensions.field, 'input.code')
+  t.notMatch(JSON.stringify(duplicate.errors), /facilities_code_unique|duplicate key|SQL|INSERT/i, 'no constraint names or SQL')
+})
+
+void t.test('unexpected errors are logged with the request id and masked in production', async (t) => {
+  for (const [mode, env] of [['test', {}], ['production', PRODUCTION]] as const) {
+    const { gql, login, app } = await buildTestApp(t, { env })
+    const token = await login('fleet_manager@fleet.example')
+    // Break the database under the running app: a column the code relies on disappears.
+    await sql`ALTER TABLE facilities RENAME COLUMN name TO name_gone`.execute(app.db)
+    const response = await gql('{ facilities { nodes { name } } }', {}, token)
+    t.same(codes(response), ['INTERNAL_SERVER_ERROR'], mode)
+    t.equal(response.status, 500, `${mode}: a bug without data is a 500`)
+    if (mode === 'production') {
+      t.equal(response.errors?.[0]?.message, 'Internal server error', 'masked in production')
+    } else {
+      t.match(response.errors?.[0]?.message, /name/, 'the real message outside production')
+    }
+    t.notMatch(JSON.stringify(response), /\n\s+at /, 'never a stack trace')
+  }
+})
+
+void t.test('a slow database becomes SERVICE_UNAVAILABLE (statement timeout)', { skip: usingPostgres ? false : 'needs PostgreSQL: PGlite runs in-process and cannot cancel a statement' }, async (t) => {
+  const target = await demoDatabase(t)
+  if (target.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  const { gql, login, app } = await buildTestApp(t, { database: { ...target, pool: { ...target.pool, statementTimeoutMs: 200 } } })
+  const token = await login('fleet_manager@fleet.example')
+  await sql`CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$`.execute(app.db)
+  await sql`CREATE TRIGGER slow_insert BEFORE INSERT ON facilities FOR EACH ROW EXECUTE FUNCTION slow_insert()`.execute(app.db)
+  const response = await gql('mutation { createFacility(input: { code: "SLOW", name: "Slow", type: YARD }) { id } }', {}, token)
+  t.same(codes(response), ['SERVICE_UNAVAILABLE'])
+  t.equal(response.status, 503)
+  t.match(response.errors?.[0]?.message, /too long/)
+  const after = await gql<{ facilities: { totalCount: number } }>('{ facilities { totalCount } }', {}, token)
+  t.equal(after.data?.facilities.totalCount, 3, 'nothing was written, and reads still work')
+})
+
+void t.test('an unreachable database becomes SERVICE_UNAVAILABLE, not a crash', async (t) => {
+  const { gql, config } = await buildTestApp(t, {
+    database: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/nowhere', pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 1000, statementTimeoutMs: 0 } }
+  })
+  const token = await new SignJWT({ org: '00000000-0000-4000-8000-000000000001', role: 'VIEWER' })
+    .setProtectedHeader({ alg: 'HS256' }).setSubject('00000000-0000-4000-8000-000000000002')
+    .setIssuer('fleet-api').setAudience('fleet-api').setExpirationTime('5m')
+    .sign(new TextEncoder().encode(config.JWT_SECRET))
+  const response = await gql('{ vehicles { totalCount } }', {}, token)
+  t.same(codes(response), ['SERVICE_UNAVAILABLE'])
+  t.equal(response.status, 503)
+  t.notMatch(JSON.stringify(response), /127\.0\.0\.1|ECONNREFUSED|nowhere/, 'no host names or driver errors')
+})
+
+void t.test('request ids: honoured when sane, generated otherwise, always returned', async (t) => {
+  const { app } = await buildTestApp(t)
+  const given = await app.inject({ method: 'POST', url: '/graphql', headers: { 'x-request-id': 'edge-1234.abc' }, payload: { query: '{ me { id } }' } })
+  t.equal(given.headers['x-request-id'], 'edge-1234.abc')
+  const hostile = await app.inject({ method: 'POST', url: '/graphql', headers: { 'x-request-id': 'x\u0000'.repeat(200) }, payload: { query: '{ me { id } }' } })
+  t.match(hostile.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+})
