@@ -3,14 +3,19 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js'
 import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
 import { authPlugin } from './plugins/auth.js'
+import { cachePlugin } from './plugins/cache.js'
 import { databasePlugin } from './plugins/database.js'
 import { graphiqlPlugin } from './plugins/graphiql.js'
 import { graphqlPlugin } from './plugins/graphql.js'
+import { healthPlugin } from './plugins/health.js'
+import { metricsPlugin } from './plugins/metrics.js'
 import { requestContextPlugin } from './plugins/request-context.js'
 
 export interface BuildOptions {
   /** Overrides the database named by the config (tests hand in their own). */
   database?: DatabaseTarget
+  /** Overrides REDIS_URL; null forces the in-process cache. */
+  redisUrl?: string | null
   logger?: FastifyServerOptions['logger']
 }
 
@@ -49,9 +54,13 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
   await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
+  await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
   await app.register(databasePlugin, { target: options.database ?? targetFromConfig(config) })
+  const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
+  await app.register(cachePlugin, { url: redisUrl, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
   await app.register(graphqlPlugin, { config })
+  await app.register(healthPlugin, { config })
   if (config.GRAPHIQL) await app.register(graphiqlPlugin)
   return app
 }

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
+
 // The one place that reads process.env. Every variable is declared once below with its
 // default and meaning; `loadConfig` validates all of them and reports every problem at once,
-// and `scripts/config-docs.ts` renders the README table from the same declarations.
+// and `scripts/readme.ts` renders the README table from the same declarations.
 
 export type Environment = 'development' | 'test' | 'staging' | 'production'
 const ENVIRONMENTS: readonly Environment[] = ['development', 'test', 'staging', 'production']
@@ -97,19 +99,30 @@ export const settings = {
   DATA_DIR: text('Directory of the embedded database (used only without `DATABASE_URL`).', '.data'),
   MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
   GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined),
+  REDIS_COMMAND_TIMEOUT_MS: integer('A Redis command slower than this fails and the request falls back to PostgreSQL.', 50, 1, 10000),
+  HEALTH_DB_SLOW_MS: integer('`/health` reports the database `degraded` when a check takes longer than this.', 1000, 1),
+  HEALTH_CHECK_TIMEOUT_MS: integer('A dependency check that has not answered after this long counts as down (probes must answer within the runbook timeouts even when PostgreSQL hangs).', 2000, 50, 60000),
+  HEALTH_CACHE_MS: integer('Dependency check results are reused this long, so probes never pile up on a slow dependency.', 1000, 0, 60000),
+  MEMORY_DEGRADED_PERCENT: integer('`/health` reports memory `degraded` above this share of the memory limit (container limit, else machine memory).', 85, 1, 100),
+  SHUTDOWN_DELAY_MS: integer('After SIGTERM, keep serving this long with readiness at 503 so the load balancer stops sending traffic before the listener closes.', 0, 0, 120000),
+  SHUTDOWN_GRACE_MS: integer('After the listener closes, wait at most this long for in-flight requests before exiting anyway (keep below the pod\'s terminationGracePeriodSeconds).', 25000, 0, 600000),
+  RELEASE: text('Release reported by /health, metrics, Sentry and Application Insights. Defaults to the package version.'),
+  BUILD_COMMIT: text('Source commit of the build (set by the image build), shown in `fleet_api_build_info`.', 'unknown'),
   SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined)
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR'> & {
+export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
   GRAPHIQL: boolean
   SERVER_TIMING: boolean
   DATA_DIR: string
+  RELEASE: string
+  BUILD_COMMIT: string
 }
 
 export class ConfigError extends Error {
@@ -117,6 +130,18 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
     this.name = 'ConfigError'
   }
+}
+
+/** package.json's version: src/ and dist/src/ both find it two or three folders up. */
+function packageVersion (): string {
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
+    } catch {
+      // not at this level: try the next one up
+    }
+  }
+  return '0.0.0'
 }
 
 const DEVELOPMENT_JWT_SECRET = 'fleet-api-development-secret-do-not-use-in-production'
@@ -163,6 +188,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     MIGRATE_ON_START: config.MIGRATE_ON_START ?? !production,
     GRAPHIQL: config.GRAPHIQL ?? !production,
     SERVER_TIMING: config.SERVER_TIMING ?? !production,
-    DATA_DIR: config.DATA_DIR ?? '.data'
+    DATA_DIR: config.DATA_DIR ?? '.data',
+    RELEASE: config.RELEASE ?? packageVersion(),
+    BUILD_COMMIT: config.BUILD_COMMIT ?? 'unknown'
   }
 }

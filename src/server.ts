@@ -40,13 +40,29 @@ if (config.NODE_ENV !== 'production') {
   console.log(`\n${lines.join('\n')}\n`)
 }
 
+// SIGTERM (Kubernetes) or SIGINT (Ctrl-C): readiness turns 503 at once; after SHUTDOWN_DELAY_MS
+// (time for the load balancer to notice) the listener closes, in-flight requests finish within
+// SHUTDOWN_GRACE_MS, then the pool and Redis close and the process exits 0.
 let closing = false
+async function shutdown (signal: NodeJS.Signals): Promise<void> {
+  if (closing) return
+  closing = true
+  app.lifecycle.draining = true
+  app.log.info({ signal, delayMs: config.SHUTDOWN_DELAY_MS, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: draining')
+  await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS))
+  const deadline = setTimeout(() => {
+    app.log.error('shutdown grace period over with requests still in flight; exiting')
+    process.exit(1)
+  }, config.SHUTDOWN_GRACE_MS)
+  deadline.unref()
+  await app.close()
+  clearTimeout(deadline)
+  app.log.info('shut down cleanly')
+  process.exit(0)
+}
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    if (closing) return
-    closing = true
-    app.log.info({ signal }, 'shutting down')
-    app.close().then(() => process.exit(0), (err: unknown) => {
+    shutdown(signal).catch((err: unknown) => {
       app.log.error({ err }, 'shutdown failed')
       process.exit(1)
     })

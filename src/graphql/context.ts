@@ -24,6 +24,8 @@ export interface GraphQLContext extends MercuriusContext {
   db: Kysely<Database>
   /** Per-request DataLoaders, scoped to the viewer's organization. */
   loaders: Loaders
+  /** The operation being executed (set before execution, for logs and metrics). */
+  operation?: { name: string | undefined, type: string, started: number }
 }
 
 /** The viewer of a resolver that the authorization layer already let through. */

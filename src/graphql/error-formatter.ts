@@ -46,6 +46,8 @@ export interface ErrorFormatterOptions {
   onError?: (code: ErrorCode) => void
   /** Called when the database pool had no connection to give in time. */
   onPoolExhausted?: () => void
+  /** Called when the database could not be reached at all (no SQL ran, so no query metric saw it). */
+  onDatabaseUnreachable?: (kind: 'connection') => void
 }
 
 function databaseError (err: DatabaseError, constraints: Record<string, ConstraintMeaning>): { code: ErrorCode, message: string, field?: string } | null {
@@ -108,10 +110,12 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
   }
   if (original instanceof Error && POOL_TIMEOUT.test(original.message)) {
     options.onPoolExhausted?.()
+    options.onDatabaseUnreachable?.('connection')
     log.error({ err: original, path: error.path }, 'Connection pool exhausted')
     return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'Connection pool exhausted; try again shortly'), status: 503 }
   }
   if (original instanceof Error && CONNECTION_CODES.has((original as NodeJS.ErrnoException).code ?? '')) {
+    options.onDatabaseUnreachable?.('connection')
     log.error({ err: original, path: error.path }, 'database unreachable')
     return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'The database is unavailable; try again shortly'), status: 503 }
   }

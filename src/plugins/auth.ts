@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Viewer } from '../graphql/context.js'
 import { type AccessTokenIssuer, accessTokens, TokenProblem } from '../modules/identity/tokens.js'
+import { bindLog } from './request-context.js'
 
 // Reads `Authorization: Bearer <token>` once per request. A bad token does not fail the
 // request here: `login` must work whatever stale header a client still sends. Operations that
@@ -28,7 +29,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOpt
   app.decorate('accessTokens', accessTokens(options.secret, options.accessTokenTtlSeconds))
   app.decorateRequest('viewer', null)
   app.decorateRequest('authProblem', null)
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization
     if (header === undefined || header === '') return
     const match = BEARER.exec(header)
@@ -38,7 +39,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOpt
     }
     try {
       request.viewer = await app.accessTokens.verify(match[1] as string)
-      request.log = request.log.child({ userId: request.viewer.userId, organizationId: request.viewer.organizationId })
+      bindLog(request, { userId: request.viewer.userId, organizationId: request.viewer.organizationId }, reply)
     } catch (err) {
       if (!(err instanceof TokenProblem)) throw err
       request.authProblem = err.message

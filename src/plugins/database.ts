@@ -19,6 +19,7 @@ export interface DatabasePluginOptions {
 export const databasePlugin = fp(async (app: FastifyInstance, options: DatabasePluginOptions) => {
   const handle = connectDatabase(options.target, {
     onQuery: (event) => {
+      app.instruments.observeQuery(event)
       const stats = currentRequestStats()
       if (stats !== undefined) {
         stats.statements++
@@ -27,7 +28,8 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
     },
     onPoolError: (err) => { app.log.warn({ err }, 'idle database connection lost; the pool will reconnect') }
   })
+  app.instruments.setPoolStats(handle.poolStats)
   app.decorate('database', handle)
   app.decorate('db', handle.db)
   app.addHook('onClose', async () => { await handle.close() })
-}, { name: 'database', dependencies: ['request-context'] })
+}, { name: 'database', dependencies: ['request-context', 'metrics'] })

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { Kind, type OperationDefinitionNode } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
 import type { Config } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
@@ -10,6 +11,7 @@ import { DateTime } from '../graphql/scalars.js'
 import { loadSchema } from '../graphql/schema.js'
 import { permissions } from '../modules/identity/permissions.js'
 import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
+import { bindLog } from './request-context.js'
 
 export interface GraphQLPluginOptions {
   config: Config
@@ -36,7 +38,13 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     path: '/graphql',
     graphiql: false,
     jit: 1,
-    errorFormatter: createErrorFormatter({ constraints: constraintMeanings, mask: config.NODE_ENV === 'production' }),
+    errorFormatter: createErrorFormatter({
+      constraints: constraintMeanings,
+      mask: config.NODE_ENV === 'production',
+      onError: (code) => { app.instruments.graphqlErrors.inc({ code }) },
+      onPoolExhausted: () => { app.instruments.poolExhausted.inc() },
+      onDatabaseUnreachable: (kind) => { app.instruments.recordDatabaseFailure(kind) }
+    }),
     context: (request): Omit<GraphQLContext, keyof MercuriusContext> => {
       const viewer: Viewer | null = request.viewer
       const organizationId = (): string => {
@@ -54,4 +62,20 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
       }
     }
   })
-}, { name: 'graphql', dependencies: ['database', 'auth'] })
+
+  // Operation name and type: on the request's log lines and in the duration histogram.
+  app.graphql.addHook('preExecution', async (_schema, document, context) => {
+    const ctx = context as GraphQLContext
+    const body = ctx.reply.request.body as { operationName?: unknown } | undefined
+    const query = ctx.reply.request.query as { operationName?: unknown } | undefined
+    const requested = body?.operationName ?? query?.operationName
+    const operation = document.definitions.find((d): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION && (typeof requested !== 'string' || d.name?.value === requested))
+    ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
+    bindLog(ctx.reply.request, { operation: ctx.operation.name ?? 'anonymous', operationType: ctx.operation.type }, ctx.reply)
+  })
+  app.graphql.addHook('onResolution', async (_execution, context) => {
+    const { operation } = context as GraphQLContext
+    if (operation !== undefined) app.instruments.observeOperation(operation.name, operation.type, (performance.now() - operation.started) / 1000)
+  })
+}, { name: 'graphql', dependencies: ['database', 'auth', 'metrics'] })

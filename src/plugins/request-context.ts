@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 // What one request cost: SQL statements and their time. Everything the request awaits runs in
@@ -15,6 +15,15 @@ const storage = new AsyncLocalStorage<RequestStats>()
 
 export function currentRequestStats (): RequestStats | undefined {
   return storage.getStore()
+}
+
+/**
+ * Adds fields to every later log line of a request, the closing "request completed" line
+ * included (Fastify writes that one through the reply's logger).
+ */
+export function bindLog (request: FastifyRequest, bindings: Record<string, unknown>, reply?: FastifyReply): void {
+  request.log = request.log.child(bindings)
+  if (reply !== undefined) reply.log = request.log
 }
 
 declare module 'fastify' {

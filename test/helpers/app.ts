@@ -27,7 +27,13 @@ export interface TestApp {
 }
 
 export async function buildTestApp (t: TestLike, options: { env?: Record<string, string>, database?: DatabaseTarget } = {}): Promise<TestApp> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', ...options.env })
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    MIGRATE_ON_START: 'false',
+    ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+    ...options.env
+  })
   const app = await buildApp(config, { database: options.database ?? await demoDatabase(t) })
   t.teardown(async () => { await app.close() })
 

@@ -1,0 +1,67 @@
+import { Redis } from 'ioredis'
+import type { CacheStore } from './store.js'
+
+export interface RedisStoreOptions {
+  url: string
+  commandTimeoutMs: number
+  onError: (err: Error) => void
+  /** Latency of each command, and whether it failed. */
+  observe: (command: string, seconds: number, failed: boolean) => void
+}
+
+/**
+ * Redis with fail-fast settings: no offline queue (a command while disconnected fails at once
+ * instead of waiting for a reconnect), a short command timeout, and reconnection with capped
+ * exponential backoff forever, so the cache comes back on its own when Redis does.
+ */
+export function redisStore (options: RedisStoreOptions): CacheStore & { client: Redis } {
+  const client = new Redis(options.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 2000,
+    enableAutoPipelining: true,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 5000)
+  })
+  client.on('error', options.onError)
+
+  async function timed<T> (command: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    try {
+      const result = await run()
+      options.observe(command, (performance.now() - started) / 1000, false)
+      return result
+    } catch (err) {
+      options.observe(command, (performance.now() - started) / 1000, true)
+      throw err
+    }
+  }
+
+  return {
+    kind: 'redis',
+    client,
+    ping: async () => { await timed('ping', async () => await client.ping()) },
+    getMany: async (keys) => keys.length === 0 ? [] : await timed('mget', async () => await client.mget(...keys)),
+    setMany: async (entries, ttlSeconds) => {
+      if (entries.length === 0) return
+      await timed('set', async () => {
+        // A pipeline, not MULTI: atomicity buys nothing for cache fills, and MULTI cannot span
+        // Redis Cluster slots.
+        const pipeline = client.pipeline()
+        for (const [key, value] of entries) pipeline.set(key, value, 'EX', ttlSeconds)
+        await pipeline.exec()
+      })
+    },
+    delete: async (keys) => {
+      if (keys.length === 0) return
+      await timed('del', async () => await client.del(...keys))
+    },
+    close: async () => {
+      try {
+        await client.quit()
+      } catch {
+        client.disconnect()
+      }
+    }
+  }
+}

@@ -1,0 +1,13 @@
+// The shared cache behind the entity loaders: Redis when REDIS_URL is set, an in-process map
+// otherwise (the embedded default). Every operation may fail (Redis down, slow, restarting);
+// callers treat a failure as a miss and go to PostgreSQL.
+
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory'
+  ping: () => Promise<void>
+  /** Values in key order; null for a miss. */
+  getMany: (keys: readonly string[]) => Promise<Array<string | null>>
+  setMany: (entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number) => Promise<void>
+  delete: (keys: readonly string[]) => Promise<void>
+  close: () => Promise<void>
+}

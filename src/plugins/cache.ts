@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { memoryStore } from '../cache/memory.js'
+import { redisStore } from '../cache/redis.js'
+import type { CacheStore } from '../cache/store.js'
+
+// The shared cache: Redis when REDIS_URL is set, in-process otherwise. Not @fastify/redis: it
+// holds the boot until Redis answers, and this service must start (and serve from PostgreSQL)
+// while Redis is down.
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    cache: CacheStore
+  }
+}
+
+export interface CachePluginOptions {
+  url: string | undefined
+  commandTimeoutMs: number
+}
+
+const ERROR_LOG_INTERVAL_MS = 10_000
+
+export const cachePlugin = fp(async (app: FastifyInstance, options: CachePluginOptions) => {
+  let lastErrorLog = 0
+  const store = options.url === undefined
+    ? memoryStore()
+    : redisStore({
+      url: options.url,
+      commandTimeoutMs: options.commandTimeoutMs,
+      // While Redis is down ioredis reports every reconnect attempt: log at most one in ten seconds.
+      onError: (err) => {
+        if (Date.now() - lastErrorLog < ERROR_LOG_INTERVAL_MS) return
+        lastErrorLog = Date.now()
+        app.log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'Redis connection failure; serving without the cache')
+      },
+      observe: (command, seconds, failed) => {
+        app.instruments.redisDuration.observe({ command }, seconds)
+        if (failed) app.instruments.redisFailures.inc({ command })
+      }
+    })
+  app.decorate('cache', store)
+  app.addHook('onClose', async () => { await store.close() })
+}, { name: 'cache', dependencies: ['metrics'] })
