@@ -57,22 +57,28 @@ export function encodeCursor (sortName: string, value: SortValue, id: string): s
   return Buffer.from(JSON.stringify([sortName, plain, id])).toString('base64url')
 }
 
-function decodeCursor (cursor: string, sortName: string, field: string): Cursor {
+const VALUE_CHECKS: Record<SortKey<never>['type'], (value: unknown) => boolean> = {
+  text: (value) => typeof value === 'string',
+  integer: (value) => typeof value === 'number' && Number.isSafeInteger(value),
+  numeric: (value) => typeof value === 'string' && /^-?\d{1,15}(\.\d{1,6})?$/.test(value),
+  timestamptz: (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value))
+}
+
+function decodeCursor (cursor: string, sort: Pick<SortKey<never>, 'name' | 'type'>, field: string): Cursor {
+  const invalid = () => badInput(`${field} is not a cursor issued by this API`, field)
   let decoded: unknown
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
-    throw badInput(`${field} is not a cursor issued by this API`, field)
+    throw invalid()
   }
-  if (!Array.isArray(decoded) || decoded.length !== 3) throw badInput(`${field} is not a cursor issued by this API`, field)
+  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid()
   const [name, value, id] = decoded as unknown[]
-  if (typeof id !== 'string' || !UUID.test(id) || (typeof value !== 'string' && typeof value !== 'number')) {
-    throw badInput(`${field} is not a cursor issued by this API`, field)
-  }
-  if (name !== sortName) {
+  if (name !== sort.name) {
     throw badInput(`${field} was issued for a different ordering (${String(name)}); restart paging without it`, field)
   }
-  return { value, id }
+  if (typeof id !== 'string' || !UUID.test(id) || !VALUE_CHECKS[sort.type](value)) throw invalid()
+  return { value: value as string | number, id }
 }
 
 function checkSize (value: number, field: string): number {
@@ -83,7 +89,7 @@ function checkSize (value: number, field: string): number {
 }
 
 /** Validates first/after/last/before for an ordering. */
-export function pageWindow (args: ConnectionArgs, sortName: string): PageWindow {
+export function pageWindow (args: ConnectionArgs, sort: Pick<SortKey<never>, 'name' | 'type'>): PageWindow {
   const hasFirst = args.first !== undefined && args.first !== null
   const hasLast = args.last !== undefined && args.last !== null
   if (hasFirst && hasLast) throw badInput('Pass either first or last, not both', 'last')
@@ -92,8 +98,8 @@ export function pageWindow (args: ConnectionArgs, sortName: string): PageWindow 
   return {
     size,
     backward,
-    after: args.after === undefined || args.after === null ? null : decodeCursor(args.after, sortName, 'after'),
-    before: args.before === undefined || args.before === null ? null : decodeCursor(args.before, sortName, 'before')
+    after: args.after === undefined || args.after === null ? null : decodeCursor(args.after, sort, 'after'),
+    before: args.before === undefined || args.before === null ? null : decodeCursor(args.before, sort, 'before')
   }
 }
 
@@ -145,8 +151,8 @@ export async function paginate<DB, TB extends keyof DB, Row extends { id: string
   sort: SortKey<Row>,
   totalCount: () => Promise<number>
 ): Promise<Page<Row>> {
-  const window = pageWindow(args, sort.name)
-  if (window.size === 0) return toPage([], window, sort, totalCount)
+  // With first: 0 the one row fetched (limit size + 1) still tells whether there is a next page.
+  const window = pageWindow(args, sort as SortKey<never>)
   const fetched = await applyWindow(query, window, sort as SortKey<never>).execute()
   return toPage(fetched as Row[], window, sort, totalCount)
 }

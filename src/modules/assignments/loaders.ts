@@ -2,7 +2,7 @@ import DataLoader from 'dataloader'
 import type { Kysely } from 'kysely'
 import type { Database, VehicleAssignmentRow } from '../../database/schema.js'
 import { byIdLoader, byKeyLoader, groupLoader, perArguments } from '../../graphql/batching.js'
-import { type ConnectionArgs, type Page, pageWindow, toPage } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, pageWindow, type SortKey, toPage } from '../../graphql/pagination.js'
 import {
   ASSIGNMENT_SORT, type AssignmentSide, countAssignmentsByParent, findAssignmentPages, findAssignmentsByIds, findCurrentAssignments
 } from './queries.js'
@@ -13,13 +13,13 @@ export function assignmentLoaders (db: Kysely<Database>, organizationId: () => s
     driver_id: countLoader(db, organizationId, 'driver_id')
   }
   const pages = perArguments(({ side, args }: { side: AssignmentSide, args: ConnectionArgs }) => {
-    const window = pageWindow(args, ASSIGNMENT_SORT.name)
+    const window = pageWindow(args, ASSIGNMENT_SORT as SortKey<never>)
     const loader = groupLoader(
       (parentIds: readonly string[]) => findAssignmentPages(db, organizationId(), side, parentIds, window),
       (row) => row.parent_id
     )
     return async (parentId: string): Promise<Page<VehicleAssignmentRow>> =>
-      toPage<VehicleAssignmentRow>(window.size === 0 ? [] : await loader.load(parentId), window, ASSIGNMENT_SORT, async () => await counts[side].load(parentId))
+      toPage<VehicleAssignmentRow>(await loader.load(parentId), window, ASSIGNMENT_SORT, async () => await counts[side].load(parentId))
   })
   return {
     byId: byIdLoader((ids) => findAssignmentsByIds(db, organizationId(), ids)),

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader'
 import type { Kysely } from 'kysely'
 import type { Database, VehicleRow } from '../../database/schema.js'
 import { byIdLoader, groupLoader, perArguments } from '../../graphql/batching.js'
-import { type ConnectionArgs, type Page, pageWindow, toPage } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, pageWindow, type SortKey, toPage } from '../../graphql/pagination.js'
 import { countVehiclesByFacility, findVehiclePagesByFacility, findVehiclesByIds, vehicleSort } from './queries.js'
 
 const FACILITY_VEHICLES_SORT = vehicleSort('NUMBER', 'asc')
@@ -13,13 +13,13 @@ export function vehicleLoaders (db: Kysely<Database>, organizationId: () => stri
     return facilityIds.map((id) => counts.get(id) ?? 0)
   })
   const pagesByFacility = perArguments((args: ConnectionArgs) => {
-    const window = pageWindow(args, FACILITY_VEHICLES_SORT.name)
+    const window = pageWindow(args, FACILITY_VEHICLES_SORT as SortKey<never>)
     const loader = groupLoader(
       (facilityIds: readonly string[]) => findVehiclePagesByFacility(db, organizationId(), facilityIds, window, FACILITY_VEHICLES_SORT),
       (row) => row.facility_id as string
     )
     return async (facilityId: string): Promise<Page<VehicleRow>> =>
-      toPage(window.size === 0 ? [] : await loader.load(facilityId), window, FACILITY_VEHICLES_SORT, async () => await countByFacility.load(facilityId))
+      toPage(await loader.load(facilityId), window, FACILITY_VEHICLES_SORT, async () => await countByFacility.load(facilityId))
   })
   return {
     byId: byIdLoader((ids) => findVehiclesByIds(db, organizationId(), ids)),
