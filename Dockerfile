@@ -23,4 +23,4 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3001
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "--import", "./dist/src/telemetry/instrument.js", "dist/src/server.js"]

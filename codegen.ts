@@ -33,7 +33,9 @@ const config: CodegenConfig = {
           DriverConnection: '../graphql/mappers.js#DriverPage',
           FacilityConnection: '../graphql/mappers.js#FacilityPage',
           VehicleAssignmentConnection: '../graphql/mappers.js#VehicleAssignmentPage',
-          FleetSummary: '../graphql/mappers.js#FleetSummaryParent'
+          FleetSummary: '../graphql/mappers.js#FleetSummaryParent',
+          FeatureFlag: '../modules/operations/switchboard.js#FlagState',
+          MaintenanceMode: '../modules/operations/switchboard.js#MaintenanceState'
         }
       }
     }

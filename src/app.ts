@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { LogFn, Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
 import { authPlugin } from './plugins/auth.js'
@@ -10,6 +11,9 @@ import { graphqlPlugin } from './plugins/graphql.js'
 import { healthPlugin } from './plugins/health.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { requestContextPlugin } from './plugins/request-context.js'
+import { switchesPlugin } from './plugins/switches.js'
+import { telemetryPlugin } from './plugins/telemetry.js'
+import { createTelemetry, type Telemetry, type TraceSeverity } from './telemetry/telemetry.js'
 
 export interface BuildOptions {
   /** Overrides the database named by the config (tests hand in their own). */
@@ -32,17 +36,49 @@ const REDACT = [
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
 
-export function loggerOptions (config: Config): FastifyServerOptions['logger'] {
+const SEVERITY: Record<number, TraceSeverity> = { 40: 'Warning', 50: 'Error', 60: 'Critical' }
+
+/**
+ * JSON logs (pino) with credentials redacted. Warnings and errors are also sent to the
+ * telemetry back ends as traces, with the request's bindings (request id, user, operation).
+ */
+export function loggerOptions (config: Config, telemetry?: Telemetry): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
-    redact: { paths: REDACT, censor: '[redacted]' }
+    redact: { paths: REDACT, censor: '[redacted]' },
+    ...(telemetry === undefined || telemetry.backends.length === 0
+      ? {}
+      : {
+          hooks: {
+            logMethod (this: Logger, args: Parameters<LogFn>, method: LogFn, level: number) {
+              const severity = SEVERITY[level]
+              if (severity !== undefined) telemetry.trace(...traceOf(this.bindings(), args, severity))
+              method.apply(this, args)
+            }
+          }
+        })
   }
+}
+
+function traceOf (bindings: Record<string, unknown>, args: unknown[], severity: TraceSeverity): [string, TraceSeverity, Record<string, string>] {
+  const [first, second] = args
+  const fields = typeof first === 'object' && first !== null ? first as Record<string, unknown> : {}
+  const message = typeof first === 'string' ? first : typeof second === 'string' ? second : severity
+  const properties: Record<string, string> = {}
+  for (const [key, value] of Object.entries({ ...bindings, ...fields })) {
+    if (key === 'err' || key === 'req' || key === 'res') continue
+    properties[key] = typeof value === 'string' ? value : JSON.stringify(value)
+  }
+  const err = fields.err as { message?: string } | undefined
+  if (err?.message !== undefined) properties.error = err.message
+  return [message, severity, properties]
 }
 
 /** Builds the service from its plugins. Used by server.ts and by the tests alike. */
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const telemetry = await createTelemetry(config)
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config),
+    logger: options.logger ?? loggerOptions(config, telemetry),
     // An incoming x-request-id (from the ingress or the SPA) is kept when it looks like an id,
     // so one id follows a request through every log; anything else gets a fresh UUID.
     requestIdHeader: false,
@@ -55,10 +91,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
 
   await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
   await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
+  await app.register(telemetryPlugin, { telemetry })
   await app.register(databasePlugin, { target: options.database ?? targetFromConfig(config) })
   const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
   await app.register(cachePlugin, { url: redisUrl, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
+  await app.register(switchesPlugin, { config })
   await app.register(graphqlPlugin, { config })
   await app.register(healthPlugin, { config })
   if (config.GRAPHIQL) await app.register(graphiqlPlugin)

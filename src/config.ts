@@ -47,6 +47,18 @@ function flag (doc: string, fallback: string | undefined): Setting<boolean | und
   }
 }
 
+function ratio (doc: string, fallback: number): Setting<number> {
+  return {
+    default: String(fallback),
+    doc,
+    parse: (raw) => {
+      const value = Number(raw)
+      if (raw === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new SettingError(`must be a number between 0 and 1, got "${raw}"`)
+      return value
+    }
+  }
+}
+
 function oneOf<T extends string> (doc: string, fallback: T, values: readonly T[]): Setting<T> {
   return {
     default: fallback,
@@ -108,13 +120,24 @@ export const settings = {
   SHUTDOWN_GRACE_MS: integer('After the listener closes, wait at most this long for in-flight requests before exiting anyway (keep below the pod\'s terminationGracePeriodSeconds).', 25000, 0, 600000),
   RELEASE: text('Release reported by /health, metrics, Sentry and Application Insights. Defaults to the package version.'),
   BUILD_COMMIT: text('Source commit of the build (set by the image build), shown in `fleet_api_build_info`.', 'unknown'),
+  MAINTENANCE_MODE: flag('Start in read-only maintenance mode for the whole service: mutations answer `MAINTENANCE`, reads go on. Admins can also switch it at runtime (`setMaintenanceMode`, `npm run ops`).', 'false'),
+  MAINTENANCE_MESSAGE: text('Message of `MAINTENANCE` errors while MAINTENANCE_MODE is on.', 'Fleet API is in read-only maintenance; changes are paused, reads work.'),
+  SWITCHES_REFRESH_MS: integer('How often each replica re-reads feature flags and maintenance mode from the database.', 5000, 100, 600000),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer('Shed load (503 + Retry-After) while the mean event-loop delay exceeds this; 0 disables.', 1000, 0),
+  OVERLOAD_MAX_HEAP_PERCENT: integer('Shed load while the V8 heap is fuller than this share of its limit; 0 disables.', 90, 0, 100),
+  OVERLOAD_RETRY_AFTER_SECONDS: integer('Retry-After of shed requests.', 10, 1, 3600),
+  SENTRY_DSN: url('Sentry DSN. Unset: Sentry is not loaded.', ['http:', 'https:']),
+  SENTRY_ENVIRONMENT: text('Sentry environment. Defaults to NODE_ENV.'),
+  SENTRY_TRACES_SAMPLE_RATE: ratio('Share of requests traced by Sentry (0 to 1).', 0.1),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: text('Azure Application Insights connection string. Unset: the SDK is not loaded.'),
+  APPLICATIONINSIGHTS_SAMPLING_PERCENTAGE: integer('Share of requests and dependencies sent to Application Insights, in percent.', 100, 0, 100),
   SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined)
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT'> & {
+export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -123,6 +146,9 @@ export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START'
   DATA_DIR: string
   RELEASE: string
   BUILD_COMMIT: string
+  MAINTENANCE_MODE: boolean
+  MAINTENANCE_MESSAGE: string
+  SENTRY_ENVIRONMENT: string
 }
 
 export class ConfigError extends Error {
@@ -176,6 +202,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < MIN_SECRET_LENGTH) {
     problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`)
   }
+  if (config.APPLICATIONINSIGHTS_CONNECTION_STRING !== undefined && !/InstrumentationKey=[0-9a-f-]{36}/i.test(config.APPLICATIONINSIGHTS_CONNECTION_STRING)) {
+    problems.push('APPLICATIONINSIGHTS_CONNECTION_STRING must contain InstrumentationKey=<guid>')
+  }
   if (config.DATABASE_READ_URL !== undefined && config.DATABASE_URL === undefined) {
     problems.push('DATABASE_READ_URL needs DATABASE_URL (a replica of what?)')
   }
@@ -190,6 +219,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     SERVER_TIMING: config.SERVER_TIMING ?? !production,
     DATA_DIR: config.DATA_DIR ?? '.data',
     RELEASE: config.RELEASE ?? packageVersion(),
-    BUILD_COMMIT: config.BUILD_COMMIT ?? 'unknown'
+    BUILD_COMMIT: config.BUILD_COMMIT ?? 'unknown',
+    MAINTENANCE_MODE: config.MAINTENANCE_MODE ?? false,
+    MAINTENANCE_MESSAGE: config.MAINTENANCE_MESSAGE ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.',
+    SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV
   }
 }

@@ -98,6 +98,20 @@ export interface VehicleAssignmentsTable extends TenantRow {
   created_by: string | null
 }
 
+export interface FeatureFlagsTable extends Row {
+  organization_id: string | null
+  name: string
+  enabled: boolean
+  reason: string | null
+  updated_by: string | null
+}
+
+export interface MaintenanceModesTable extends Row {
+  organization_id: string | null
+  message: string
+  enabled_by: string | null
+}
+
 export interface Database {
   organizations: OrganizationsTable
   users: UsersTable
@@ -106,6 +120,8 @@ export interface Database {
   vehicles: VehiclesTable
   drivers: DriversTable
   vehicle_assignments: VehicleAssignmentsTable
+  feature_flags: FeatureFlagsTable
+  maintenance_modes: MaintenanceModesTable
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>
@@ -115,6 +131,9 @@ export type FacilityRow = Selectable<FacilitiesTable>
 export type VehicleRow = Selectable<VehiclesTable>
 export type DriverRow = Selectable<DriversTable>
 export type VehicleAssignmentRow = Selectable<VehicleAssignmentsTable>
+
+export type FeatureFlagRow = Selectable<FeatureFlagsTable>
+export type MaintenanceModeRow = Selectable<MaintenanceModesTable>
 
 export type NewVehicle = Insertable<VehiclesTable>
 export type VehicleUpdate = Updateable<VehiclesTable>

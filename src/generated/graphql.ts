@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRow, OrganizationRow, VehicleRow, DriverRow, FacilityRow, VehicleAssignmentRow } from '../database/schema.js';
 import type { VehiclePage, DriverPage, FacilityPage, VehicleAssignmentPage, FleetSummaryParent } from '../graphql/mappers.js';
+import type { FlagState, MaintenanceState } from '../modules/operations/switchboard.js';
 import type { GraphQLContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -49,6 +50,15 @@ export type AuthPayload = {
   refreshToken: Scalars['String']['output'];
   refreshTokenExpiresAt: Scalars['DateTime']['output'];
   user: User;
+};
+
+/** An error the web app caught, forwarded to Sentry and Application Insights (custom event UserReportedError). */
+export type ClientErrorInput = {
+  message: Scalars['String']['input'];
+  release?: InputMaybe<Scalars['String']['input']>;
+  stack?: InputMaybe<Scalars['String']['input']>;
+  url?: InputMaybe<Scalars['String']['input']>;
+  userAgent?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CreateDriverInput = {
@@ -220,6 +230,22 @@ export type FacilityType =
   | 'OTHER'
   | 'YARD';
 
+/**
+ * A feature that can be switched off at runtime without a deploy (a kill switch). While off, the
+ * operations it covers answer FEATURE_DISABLED. A feature switched off for the whole service is
+ * off for every organization.
+ */
+export type FeatureFlag = {
+  __typename?: 'FeatureFlag';
+  description: Scalars['String']['output'];
+  enabled: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+  /** Null when the feature is at its default (on). */
+  scope?: Maybe<SwitchScope>;
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+};
+
 /** The dashboard numbers of the caller's organization. */
 export type FleetSummary = {
   __typename?: 'FleetSummary';
@@ -240,6 +266,18 @@ export type FuelType =
   | 'HYDROGEN'
   | 'OTHER'
   | 'PROPANE';
+
+/**
+ * Read-only maintenance: while enabled, mutations answer MAINTENANCE (except signing in and out,
+ * error reports and the switches themselves) and reads go on.
+ */
+export type MaintenanceMode = {
+  __typename?: 'MaintenanceMode';
+  enabled: Scalars['Boolean']['output'];
+  message?: Maybe<Scalars['String']['output']>;
+  scope?: Maybe<SwitchScope>;
+  since?: Maybe<Scalars['DateTime']['output']>;
+};
 
 export type Mutation = {
   __typename?: 'Mutation';
@@ -267,11 +305,17 @@ export type Mutation = {
    * stops working; presenting it again is treated as theft and ends the session for every holder.
    */
   refreshSession: AuthPayload;
+  /** Records an error seen by the web app. Works without signing in (errors can happen before it). */
+  reportClientError: Scalars['Boolean']['output'];
   /**
    * Takes a vehicle out of the fleet for good: status RETIRED, its current assignment ends now.
    * CONFLICT while it has upcoming assignments (cancel them first). Retiring a retired vehicle returns it unchanged.
    */
   retireVehicle: Vehicle;
+  /** Switches a feature on or off for the caller's organization. */
+  setFeatureFlag: FeatureFlag;
+  /** Puts the caller's organization in (or out of) read-only maintenance. */
+  setMaintenanceMode: MaintenanceMode;
   updateDriver: Driver;
   updateFacility: Facility;
   updateOrganizationSettings: Organization;
@@ -326,8 +370,26 @@ export type MutationRefreshSessionArgs = {
 };
 
 
+export type MutationReportClientErrorArgs = {
+  input: ClientErrorInput;
+};
+
+
 export type MutationRetireVehicleArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetFeatureFlagArgs = {
+  enabled: Scalars['Boolean']['input'];
+  name: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetMaintenanceModeArgs = {
+  enabled: Scalars['Boolean']['input'];
+  message?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -397,7 +459,11 @@ export type Query = {
   /** Default order: NAME ascending. */
   facilities: FacilityConnection;
   facility?: Maybe<Facility>;
+  /** Every feature flag and its value for the caller's organization. */
+  featureFlags: Array<FeatureFlag>;
   fleetSummary: FleetSummary;
+  /** Whether writes are paused for the caller's organization (a banner for the app). */
+  maintenanceMode: MaintenanceMode;
   /** The signed-in user, or null without a valid access token. */
   me?: Maybe<User>;
   vehicle?: Maybe<Vehicle>;
@@ -517,6 +583,13 @@ export type Role =
 export type SortDirection =
   | 'ASC'
   | 'DESC';
+
+/** Where a switch's current value comes from. */
+export type SwitchScope =
+  /** Set by an admin of the caller's organization. */
+  | 'ORGANIZATION'
+  /** Set for the whole service (by an operator, `npm run ops`, or the environment). */
+  | 'SERVICE';
 
 /** Omitted fields keep their value; `null` clears an optional field. */
 export type UpdateDriverInput = {
@@ -792,6 +865,7 @@ export type ResolversTypes = {
   AssignmentFilter: AssignmentFilter;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ClientErrorInput: ClientErrorInput;
   CreateDriverInput: CreateDriverInput;
   CreateFacilityInput: CreateFacilityInput;
   CreateVehicleInput: CreateVehicleInput;
@@ -810,11 +884,13 @@ export type ResolversTypes = {
   FacilityOrder: FacilityOrder;
   FacilityOrderField: FacilityOrderField;
   FacilityType: FacilityType;
+  FeatureFlag: ResolverTypeWrapper<FlagState>;
   FleetSummary: ResolverTypeWrapper<FleetSummaryParent>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   FuelType: FuelType;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  MaintenanceMode: ResolverTypeWrapper<MaintenanceState>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Organization: ResolverTypeWrapper<OrganizationRow>;
   OrganizationSettings: ResolverTypeWrapper<OrganizationSettings>;
@@ -823,6 +899,7 @@ export type ResolversTypes = {
   Role: Role;
   SortDirection: SortDirection;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  SwitchScope: SwitchScope;
   UpdateDriverInput: UpdateDriverInput;
   UpdateFacilityInput: UpdateFacilityInput;
   UpdateOrganizationSettingsInput: UpdateOrganizationSettingsInput;
@@ -848,6 +925,7 @@ export type ResolversParentTypes = {
   AssignmentFilter: AssignmentFilter;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
+  ClientErrorInput: ClientErrorInput;
   CreateDriverInput: CreateDriverInput;
   CreateFacilityInput: CreateFacilityInput;
   CreateVehicleInput: CreateVehicleInput;
@@ -861,10 +939,12 @@ export type ResolversParentTypes = {
   FacilityConnection: FacilityPage;
   FacilityEdge: Omit<FacilityEdge, 'node'> & { node: ResolversParentTypes['Facility'] };
   FacilityOrder: FacilityOrder;
+  FeatureFlag: FlagState;
   FleetSummary: FleetSummaryParent;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  MaintenanceMode: MaintenanceState;
   Mutation: Record<PropertyKey, never>;
   Organization: OrganizationRow;
   OrganizationSettings: OrganizationSettings;
@@ -954,11 +1034,27 @@ export type FacilityEdgeResolvers<ContextType = GraphQLContext, ParentType exten
   node?: Resolver<ResolversTypes['Facility'], ParentType, ContextType>;
 };
 
+export type FeatureFlagResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FeatureFlag'] = ResolversParentTypes['FeatureFlag']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['SwitchScope']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export type FleetSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FleetSummary'] = ResolversParentTypes['FleetSummary']> = {
   activeAssignments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   activeDrivers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   totalVehicles?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   vehiclesByStatus?: Resolver<Array<ResolversTypes['VehicleStatusCount']>, ParentType, ContextType>;
+};
+
+export type MaintenanceModeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceMode'] = ResolversParentTypes['MaintenanceMode']> = {
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  scope?: Resolver<Maybe<ResolversTypes['SwitchScope']>, ParentType, ContextType>;
+  since?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -971,7 +1067,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  reportClientError?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReportClientErrorArgs, 'input'>>;
   retireVehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType, RequireFields<MutationRetireVehicleArgs, 'id'>>;
+  setFeatureFlag?: Resolver<ResolversTypes['FeatureFlag'], ParentType, ContextType, RequireFields<MutationSetFeatureFlagArgs, 'enabled' | 'name'>>;
+  setMaintenanceMode?: Resolver<ResolversTypes['MaintenanceMode'], ParentType, ContextType, RequireFields<MutationSetMaintenanceModeArgs, 'enabled'>>;
   updateDriver?: Resolver<ResolversTypes['Driver'], ParentType, ContextType, RequireFields<MutationUpdateDriverArgs, 'id' | 'input'>>;
   updateFacility?: Resolver<ResolversTypes['Facility'], ParentType, ContextType, RequireFields<MutationUpdateFacilityArgs, 'id' | 'input'>>;
   updateOrganizationSettings?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationSettingsArgs, 'input'>>;
@@ -1003,7 +1102,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   drivers?: Resolver<ResolversTypes['DriverConnection'], ParentType, ContextType, Partial<QueryDriversArgs>>;
   facilities?: Resolver<ResolversTypes['FacilityConnection'], ParentType, ContextType, Partial<QueryFacilitiesArgs>>;
   facility?: Resolver<Maybe<ResolversTypes['Facility']>, ParentType, ContextType, RequireFields<QueryFacilityArgs, 'id'>>;
+  featureFlags?: Resolver<Array<ResolversTypes['FeatureFlag']>, ParentType, ContextType>;
   fleetSummary?: Resolver<ResolversTypes['FleetSummary'], ParentType, ContextType>;
+  maintenanceMode?: Resolver<ResolversTypes['MaintenanceMode'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   vehicle?: Resolver<Maybe<ResolversTypes['Vehicle']>, ParentType, ContextType, RequireFields<QueryVehicleArgs, 'id'>>;
   vehicles?: Resolver<ResolversTypes['VehicleConnection'], ParentType, ContextType, Partial<QueryVehiclesArgs>>;
@@ -1094,7 +1195,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Facility?: FacilityResolvers<ContextType>;
   FacilityConnection?: FacilityConnectionResolvers<ContextType>;
   FacilityEdge?: FacilityEdgeResolvers<ContextType>;
+  FeatureFlag?: FeatureFlagResolvers<ContextType>;
   FleetSummary?: FleetSummaryResolvers<ContextType>;
+  MaintenanceMode?: MaintenanceModeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   OrganizationSettings?: OrganizationSettingsResolvers<ContextType>;

@@ -1,7 +1,8 @@
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql'
 import type { Access, RootType } from '../modules/identity/permissions.js'
+import { ALLOWED_DURING_MAINTENANCE, FEATURE_OF_FIELD } from '../modules/operations/catalog.js'
 import type { GraphQLContext } from './context.js'
-import { forbidden, unauthenticated } from './errors.js'
+import { AppError, forbidden, unauthenticated } from './errors.js'
 
 type PermissionMatrix = Record<RootType, Record<string, Access>>
 type ResolverMap = Record<string, Record<string, unknown>>
@@ -11,6 +12,20 @@ export function checkAccess (access: Access, ctx: GraphQLContext): void {
   if (ctx.viewer === null) throw unauthenticated(ctx.authProblem ?? undefined)
   if (access === 'authenticated') return
   if (!access.includes(ctx.viewer.role)) throw forbidden()
+}
+
+/** Maintenance mode refuses writes; a feature switched off refuses its operations. */
+export function checkSwitches (field: string, ctx: GraphQLContext): void {
+  const organizationId = ctx.viewer?.organizationId ?? null
+  if (field.startsWith('Mutation.') && !ALLOWED_DURING_MAINTENANCE.has(field)) {
+    const maintenance = ctx.switches.maintenance(organizationId)
+    if (maintenance.enabled) throw new AppError('MAINTENANCE', maintenance.message ?? 'Read-only maintenance: try again later')
+  }
+  const feature = FEATURE_OF_FIELD.get(field)
+  if (feature !== undefined) {
+    const flag = ctx.switches.flag(feature, organizationId)
+    if (!flag.enabled) throw new AppError('FEATURE_DISABLED', `${flag.description} is switched off${flag.reason === null ? '' : `: ${flag.reason}`}`, { feature })
+  }
 }
 
 /**
@@ -38,8 +53,10 @@ export function authorize (schema: GraphQLSchema, resolvers: ResolverMap, matrix
         missing.push(`${rootName}.${fieldName} (no resolver)`)
         continue
       }
+      const key = `${rootName}.${fieldName}`
       rootResolvers[fieldName] = (parent: unknown, args: unknown, ctx: GraphQLContext, info: Parameters<GraphQLFieldResolver<unknown, GraphQLContext>>[3]) => {
         checkAccess(access, ctx)
+        checkSwitches(key, ctx)
         return resolve(parent, args as Record<string, unknown>, ctx, info)
       }
     }

@@ -4,6 +4,7 @@ import type { MercuriusContext } from 'mercurius'
 import type { Config } from '../config.js'
 import type { Database, Role } from '../database/schema.js'
 import type { Loaders } from '../modules/index.js'
+import type { Switchboard } from '../modules/operations/switchboard.js'
 import { unauthenticated } from './errors.js'
 
 /** Who is calling: taken from a verified access token. */
@@ -22,6 +23,8 @@ export interface GraphQLContext extends MercuriusContext {
   /** Why the bearer token was refused, for the UNAUTHENTICATED message. */
   authProblem: string | null
   db: Kysely<Database>
+  /** Feature flags and maintenance mode, in memory. */
+  switches: Switchboard
   /** Per-request DataLoaders, scoped to the viewer's organization. */
   loaders: Loaders
   /** The operation being executed (set before execution, for logs and metrics). */

@@ -48,6 +48,8 @@ export interface ErrorFormatterOptions {
   onPoolExhausted?: () => void
   /** Called when the database could not be reached at all (no SQL ran, so no query metric saw it). */
   onDatabaseUnreachable?: (kind: 'connection') => void
+  /** Called with each unexpected error (a bug or an unknown failure), for Sentry and Application Insights. */
+  onUnexpected?: (err: unknown, ctx: MercuriusContext) => void
 }
 
 function databaseError (err: DatabaseError, constraints: Record<string, ConstraintMeaning>): { code: ErrorCode, message: string, field?: string } | null {
@@ -79,7 +81,7 @@ function databaseError (err: DatabaseError, constraints: Record<string, Constrai
   }
 }
 
-function classify (error: GraphQLError, options: ErrorFormatterOptions, log: FastifyBaseLogger): Classified {
+function classify (error: GraphQLError, options: ErrorFormatterOptions, log: FastifyBaseLogger, unexpected: (err: unknown) => void): Classified {
   const original: unknown = error.originalError
   if (original instanceof AppError) {
     log.debug({ code: original.code, path: error.path }, original.message)
@@ -120,6 +122,7 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
     return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'The database is unavailable; try again shortly'), status: 503 }
   }
   log.error({ err: original ?? error, path: error.path }, 'unexpected error while resolving')
+  unexpected(original ?? error)
   return {
     error: withCode(error, { code: 'INTERNAL_SERVER_ERROR' }, options.mask ? 'Internal server error' : error.message),
     status: 500
@@ -152,7 +155,15 @@ function onceEach (log: FastifyBaseLogger): FastifyBaseLogger {
 export function createErrorFormatter (options: ErrorFormatterOptions) {
   return (execution: ExecutionResult & { statusCode?: number }, ctx: MercuriusContext) => {
     const log = onceEach(ctx.reply === undefined ? ctx.app.log : ctx.reply.log)
-    const classified = flatten(execution.errors ?? []).map((error) => classify(error, options, log))
+    // Like the log, back ends hear of each distinct failure once per response.
+    const reported = new Set<string>()
+    const unexpected = (err: unknown) => {
+      const key = err instanceof Error ? err.message : String(err)
+      if (reported.has(key)) return
+      reported.add(key)
+      options.onUnexpected?.(err, ctx)
+    }
+    const classified = flatten(execution.errors ?? []).map((error) => classify(error, options, log, unexpected))
     for (const { error } of classified) options.onError?.((error.extensions as ErrorExtensions).code)
     // With data, GraphQL answers 200 and the errors travel beside it. Without data, the status
     // says what kind of failure it was: 4xx for a malformed request, 503 when a dependency is

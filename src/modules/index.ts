@@ -14,6 +14,7 @@ import { fleetLoaders } from './fleet/loaders.js'
 import { fleetResolvers } from './fleet/resolvers.js'
 import { userLoaders } from './identity/loaders.js'
 import { identityResolvers } from './identity/resolvers.js'
+import { operationsResolvers } from './operations/resolvers.js'
 import { organizationLoaders } from './organizations/loaders.js'
 import { organizationResolvers } from './organizations/resolvers.js'
 import { vehicleLoaders } from './vehicles/loaders.js'
@@ -30,7 +31,8 @@ export const moduleResolvers: Resolvers[] = [
   driverResolvers,
   facilityResolvers,
   assignmentResolvers,
-  fleetResolvers
+  fleetResolvers,
+  operationsResolvers
 ]
 
 export interface ConstraintMeaning {

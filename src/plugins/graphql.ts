@@ -43,7 +43,11 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
       mask: config.NODE_ENV === 'production',
       onError: (code) => { app.instruments.graphqlErrors.inc({ code }) },
       onPoolExhausted: () => { app.instruments.poolExhausted.inc() },
-      onDatabaseUnreachable: (kind) => { app.instruments.recordDatabaseFailure(kind) }
+      onDatabaseUnreachable: (kind) => { app.instruments.recordDatabaseFailure(kind) },
+      onUnexpected: (err, ctx) => {
+        const { viewer, operation, requestId } = ctx as Partial<GraphQLContext>
+        app.telemetry.exception(err, { requestId, operation: operation?.name, userId: viewer?.userId, organizationId: viewer?.organizationId })
+      }
     }),
     context: (request): Omit<GraphQLContext, keyof MercuriusContext> => {
       const viewer: Viewer | null = request.viewer
@@ -58,6 +62,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
         viewer,
         authProblem: request.authProblem,
         db: app.db,
+        switches: app.switches,
         loaders: createLoaders(app.db, organizationId)
       }
     }
@@ -72,10 +77,11 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     const operation = document.definitions.find((d): d is OperationDefinitionNode =>
       d.kind === Kind.OPERATION_DEFINITION && (typeof requested !== 'string' || d.name?.value === requested))
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
+    ctx.reply.request.stats.operation = ctx.operation.name ?? 'anonymous'
     bindLog(ctx.reply.request, { operation: ctx.operation.name ?? 'anonymous', operationType: ctx.operation.type }, ctx.reply)
   })
   app.graphql.addHook('onResolution', async (_execution, context) => {
     const { operation } = context as GraphQLContext
     if (operation !== undefined) app.instruments.observeOperation(operation.name, operation.type, (performance.now() - operation.started) / 1000)
   })
-}, { name: 'graphql', dependencies: ['database', 'auth', 'metrics'] })
+}, { name: 'graphql', dependencies: ['database', 'auth', 'metrics', 'switches', 'telemetry'] })

@@ -68,6 +68,10 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
     if (lifecycle.draining) return await reply.code(503).send({ status: 'draining' })
     const waitingFor = await confirmStartup()
     if (waitingFor !== null) return await reply.code(503).send({ status: 'starting', reason: waitingFor })
+    if (!app.switches.loaded) {
+      await withTimeout(app.switches.reload(), settings.timeoutMs).catch(() => {})
+      if (!app.switches.loaded) return await reply.code(503).send({ status: 'starting', reason: 'feature flags and maintenance mode not read yet' })
+    }
     const check = await database()
     if (check.status === 'down') return await reply.code(503).send({ status: 'unavailable', reason: check.message })
     return { status: 'ready' }
@@ -91,4 +95,4 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
       checks
     })
   })
-}, { name: 'health', dependencies: ['database', 'cache'] })
+}, { name: 'health', dependencies: ['database', 'cache', 'switches'] })

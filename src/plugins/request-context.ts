@@ -9,6 +9,8 @@ import fp from 'fastify-plugin'
 export interface RequestStats {
   statements: number
   databaseMs: number
+  /** The GraphQL operation name, once known (for logs, metrics and telemetry). */
+  operation?: string
 }
 
 const storage = new AsyncLocalStorage<RequestStats>()

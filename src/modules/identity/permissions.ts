@@ -21,7 +21,9 @@ export const permissions = {
     facility: SIGNED_IN,
     facilities: SIGNED_IN,
     assignments: SIGNED_IN,
-    fleetSummary: SIGNED_IN
+    fleetSummary: SIGNED_IN,
+    featureFlags: ADMINS,
+    maintenanceMode: SIGNED_IN
   },
   Mutation: {
     login: 'public',
@@ -37,7 +39,10 @@ export const permissions = {
     updateFacility: FLEET_MANAGERS,
     assignDriver: DISPATCHERS,
     endAssignment: DISPATCHERS,
-    cancelAssignment: DISPATCHERS
+    cancelAssignment: DISPATCHERS,
+    setFeatureFlag: ADMINS,
+    setMaintenanceMode: ADMINS,
+    reportClientError: 'public'
   }
 } satisfies Record<string, Record<string, Access>>
 

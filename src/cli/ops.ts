@@ -1,0 +1,47 @@
+import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName } from '../modules/operations/catalog.js'
+import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
+import { openCli, runCli, UsageError } from './environment.js'
+
+// npm run ops -- <command> [--env=<environment>]   switches for the whole service (every organization)
+//   status                           feature flags and maintenance mode as stored
+//   maintenance on "<message>"       read-only mode: mutations answer MAINTENANCE, reads go on
+//   maintenance off
+//   flag <name> on|off ["<reason>"]  a kill switch; off answers FEATURE_DISABLED for its operations
+// Every replica applies a change within SWITCHES_REFRESH_MS.
+
+const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"]
+features: ${Object.keys(FEATURES).join(', ')}`
+
+await runCli(async () => {
+  const cli = openCli(process.argv.slice(2))
+  const [command, ...rest] = cli.positionals
+  const { db } = cli.database
+  console.log(`${cli.environment}: ${cli.describeTarget()}`)
+  try {
+    if (command === 'status') {
+      const { flags, maintenance } = await loadSwitches(db)
+      const service = maintenance.find((m) => m.organization_id === null)
+      console.log(`maintenance (service): ${service === undefined ? 'off' : `ON since ${service.created_at.toISOString()}: ${service.message}`}`)
+      console.log(`maintenance (organizations): ${maintenance.filter((m) => m.organization_id !== null).length} in maintenance`)
+      for (const name of Object.keys(FEATURES)) {
+        const row = flags.find((f) => f.organization_id === null && f.name === name)
+        const off = flags.filter((f) => f.organization_id !== null && f.name === name && !f.enabled).length
+        console.log(`flag ${name}: ${row === undefined || row.enabled ? 'on' : `OFF (${row.reason ?? 'no reason given'})`}${off > 0 ? `; off in ${off} organization(s)` : ''}`)
+      }
+    } else if (command === 'maintenance' && rest[0] === 'on') {
+      const message = rest[1] ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.'
+      await startMaintenance(db, { organization_id: null, message, enabled_by: null })
+      console.log(`maintenance ON for the whole service: mutations refused except ${[...ALLOWED_DURING_MAINTENANCE].map((f) => f.replace('Mutation.', '')).join(', ')}`)
+    } else if (command === 'maintenance' && rest[0] === 'off') {
+      console.log(await endMaintenance(db, null) ? 'maintenance off' : 'maintenance was not on')
+    } else if (command === 'flag' && rest[0] !== undefined && (rest[1] === 'on' || rest[1] === 'off')) {
+      if (!isFeatureName(rest[0])) throw new UsageError(`unknown feature "${rest[0]}"\n${USAGE}`)
+      await upsertFeatureFlag(db, { organization_id: null, name: rest[0], enabled: rest[1] === 'on', reason: rest[2] ?? null, updated_by: null })
+      console.log(`flag ${rest[0]} ${rest[1]} for the whole service`)
+    } else {
+      throw new UsageError(USAGE)
+    }
+  } finally {
+    await cli.database.close()
+  }
+})

@@ -1,0 +1,92 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Database, FeatureFlagRow, MaintenanceModeRow } from '../../database/schema.js'
+import { FEATURES, type FeatureName } from './catalog.js'
+import { loadSwitches } from './queries.js'
+
+// The switches in memory, so checking them costs a request nothing. The table is re-read in the
+// background every `refreshMs` and right after a change made through this process; other
+// replicas pick a change up within `refreshMs`. If PostgreSQL cannot be read, the last known
+// state stays in force.
+
+export type SwitchScope = 'SERVICE' | 'ORGANIZATION'
+
+export interface FlagState {
+  name: FeatureName
+  description: string
+  enabled: boolean
+  scope: SwitchScope | null
+  reason: string | null
+  updatedAt: Date | null
+}
+
+export interface MaintenanceState {
+  enabled: boolean
+  message: string | null
+  scope: SwitchScope | null
+  since: Date | null
+}
+
+export interface SwitchboardOptions {
+  db: Kysely<Database>
+  refreshMs: number
+  log: FastifyBaseLogger
+  /** MAINTENANCE_MODE from the environment: the whole service read-only whatever the table says. */
+  maintenanceFromConfig: { enabled: boolean, message: string }
+}
+
+export class Switchboard {
+  private flags: FeatureFlagRow[] = []
+  private maintenanceRows: MaintenanceModeRow[] = []
+  private timer: NodeJS.Timeout | undefined
+  private loading: Promise<void> | null = null
+  /** Whether the table has been read at least once (readiness waits for it). */
+  loaded = false
+
+  constructor (private readonly options: SwitchboardOptions) {}
+
+  /** Starts reading in the background: a hung database must not hold up the process. */
+  start (): void {
+    void this.reload()
+    this.timer = setInterval(() => { void this.reload() }, this.options.refreshMs)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    clearInterval(this.timer)
+  }
+
+  /** Re-reads the table now (after a change, or when told a change happened elsewhere). */
+  async reload (): Promise<void> {
+    this.loading ??= loadSwitches(this.options.db)
+      .then(({ flags, maintenance }) => {
+        this.flags = flags
+        this.maintenanceRows = maintenance
+        this.loaded = true
+      })
+      .catch((err: unknown) => { this.options.log.warn({ err }, 'could not refresh feature flags and maintenance mode; keeping the last known state') })
+      .finally(() => { this.loading = null })
+    await this.loading
+  }
+
+  flag (name: FeatureName, organizationId: string | null): FlagState {
+    const base = { name, description: FEATURES[name].description }
+    const service = this.flags.find((f) => f.organization_id === null && f.name === name)
+    if (service !== undefined && !service.enabled) {
+      return { ...base, enabled: false, scope: 'SERVICE', reason: service.reason, updatedAt: service.updated_at }
+    }
+    const own = organizationId === null ? undefined : this.flags.find((f) => f.organization_id === organizationId && f.name === name)
+    if (own !== undefined) return { ...base, enabled: own.enabled, scope: 'ORGANIZATION', reason: own.reason, updatedAt: own.updated_at }
+    if (service !== undefined) return { ...base, enabled: true, scope: 'SERVICE', reason: service.reason, updatedAt: service.updated_at }
+    return { ...base, enabled: true, scope: null, reason: null, updatedAt: null }
+  }
+
+  maintenance (organizationId: string | null): MaintenanceState {
+    const configured = this.options.maintenanceFromConfig
+    if (configured.enabled) return { enabled: true, message: configured.message, scope: 'SERVICE', since: null }
+    const row = this.maintenanceRows.find((m) => m.organization_id === null) ??
+      (organizationId === null ? undefined : this.maintenanceRows.find((m) => m.organization_id === organizationId))
+    if (row === undefined) return { enabled: false, message: null, scope: null, since: null }
+    return { enabled: true, message: row.message, scope: row.organization_id === null ? 'SERVICE' : 'ORGANIZATION', since: row.created_at }
+  }
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { Switchboard } from '../modules/operations/switchboard.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    switches: Switchboard
+  }
+}
+
+export const switchesPlugin = fp(async (app: FastifyInstance, { config }: { config: Config }) => {
+  const switchboard = new Switchboard({
+    db: app.db,
+    refreshMs: config.SWITCHES_REFRESH_MS,
+    log: app.log,
+    maintenanceFromConfig: { enabled: config.MAINTENANCE_MODE, message: config.MAINTENANCE_MESSAGE }
+  })
+  app.decorate('switches', switchboard)
+  app.addHook('onReady', async () => { switchboard.start() })
+  app.addHook('onClose', async () => { switchboard.stop() })
+}, { name: 'switches', dependencies: ['database'] })
