@@ -28,7 +28,9 @@ function integer (doc: string, fallback: number, min: number, max = Number.MAX_S
     parse: (raw) => {
       if (!/^-?\d+$/.test(raw)) throw new SettingError(`must be an integer, got "${raw}"`)
       const value = Number(raw)
-      if (value < min || value > max) throw new SettingError(`must be between ${min} and ${max}, got ${value}`)
+      if (value < min || value > max) {
+        throw new SettingError(max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}, got ${value}` : `must be between ${min} and ${max}, got ${value}`)
+      }
       return value
     }
   }
@@ -173,8 +175,16 @@ function packageVersion (): string {
 const DEVELOPMENT_JWT_SECRET = 'fleet-api-development-secret-do-not-use-in-production'
 const MIN_SECRET_LENGTH = 32
 
+export interface LoadOptions {
+  /**
+   * The server signs tokens and needs JWT_SECRET in production; the command-line tools
+   * (migrations, seeding, switches) do not, and a migration job should not be handed it.
+   */
+  purpose?: 'server' | 'tool'
+}
+
 /** Reads and validates the environment; throws a ConfigError listing every problem. */
-export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   const problems: string[] = []
   const parsed: Record<string, unknown> = {}
   for (const [name, setting] of Object.entries(settings) as [keyof Settings, Setting<unknown>][]) {
@@ -195,7 +205,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const config = parsed as Parsed
   const production = config.NODE_ENV === 'production'
   if (production) {
-    if (config.JWT_SECRET === undefined) problems.push('JWT_SECRET is required when NODE_ENV=production')
+    if (config.JWT_SECRET === undefined && options.purpose !== 'tool') problems.push('JWT_SECRET is required when NODE_ENV=production')
     if (config.DATABASE_URL === undefined) problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development)')
     if (config.MIGRATE_ON_START === true) problems.push('MIGRATE_ON_START cannot be enabled in production: run `npm run migrate:up -- --env=production` (the chart\'s migration job) instead')
   }

@@ -17,7 +17,11 @@ function readConfig (): Config {
 }
 
 const config = readConfig()
-const app = await buildApp(config)
+const app = await buildApp(config).catch((err: unknown) => {
+  // No logger yet: say what failed in one line (a schema or plugin error at boot is a bug).
+  console.error(`Fleet API failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
 
 try {
   await prepareDatabase(app.database, config, app.log)

@@ -7,8 +7,10 @@ import { openCli, runCli, UsageError } from './environment.js'
 // --reset first deletes the demo organizations (and everything they own) if present.
 
 await runCli(async () => {
-  const cli = openCli(process.argv.slice(2), ['reset'])
-  if (cli.environment === 'production') throw new UsageError('db:seed loads demo accounts with a published password: refused in production.')
+  const cli = openCli(process.argv.slice(2), {
+    flags: ['reset'],
+    refuseInProduction: 'db:seed loads demo accounts with a published password: refused in production.'
+  })
   const { db } = cli.database
   console.log(`${cli.environment}: ${cli.describeTarget()}`)
   try {

@@ -42,7 +42,9 @@ export function createMigrator (db: Kysely<any>, dir = MIGRATIONS_DIR): Migrator
 
 function unwrap ({ error, results }: MigrationResultSet): string[] {
   if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    // No migration failed: the database could not be reached or read. That error tells the story.
+    if (failed === undefined) throw error instanceof Error ? error : new Error(String(error))
     throw new MigrationFailure(failed, error)
   }
   return (results ?? []).map((r) => r.migrationName)

@@ -20,7 +20,8 @@ export const telemetryPlugin = fp(async (app: FastifyInstance, { telemetry }: { 
     if (route.startsWith('/health')) return
     const operation = request.stats.operation
     telemetry.request({
-      name: `${request.method} ${route}${operation === undefined ? '' : ` ${operation}`}`,
+      method: request.method,
+      route: `${route}${operation === undefined ? '' : ` ${operation}`}`,
       url: request.url,
       durationMs: reply.elapsedTime,
       statusCode: reply.statusCode,

@@ -1,3 +1,4 @@
+import { resourceFromAttributes } from '@opentelemetry/resources'
 import type { TelemetrySink, TraceSeverity } from './telemetry.js'
 
 // Application Insights through the SDK's TelemetryClient with its own (non-global) OpenTelemetry
@@ -8,9 +9,7 @@ import type { TelemetrySink, TraceSeverity } from './telemetry.js'
 // `customEvents | where name == "UserReportedError"`.
 
 interface Client {
-  context: { tags: Record<string, string>, keys: Record<string, string> }
-  commonProperties: Record<string, string>
-  config: { samplingPercentage: number }
+  config: { samplingPercentage: number, azureMonitorOpenTelemetryOptions?: { resource?: unknown } }
   trackRequest: (t: object) => void
   trackDependency: (t: object) => void
   trackTrace: (t: object) => void
@@ -31,19 +30,30 @@ export async function applicationInsightsSink (connectionString: string, options
   const TelemetryClient = sdk.default?.TelemetryClient ?? sdk.TelemetryClient
   const client = new TelemetryClient(connectionString, { useGlobalProviders: false })
   client.config.samplingPercentage = options.samplingPercentage
-  client.context.tags[client.context.keys.cloudRole as string] = options.role
-  client.context.tags[client.context.keys.cloudRoleInstance as string] = options.instance
-  client.context.tags[client.context.keys.applicationVersion as string] = options.release
+  // cloud_RoleName / cloud_RoleInstance / application_Version come from the OpenTelemetry resource.
+  client.config.azureMonitorOpenTelemetryOptions = {
+    ...client.config.azureMonitorOpenTelemetryOptions,
+    resource: resourceFromAttributes({ 'service.name': options.role, 'service.instance.id': options.instance, 'service.version': options.release })
+  }
 
   return {
     request (record) {
+      // The exporter names a request "<http.method> <http.route>" and reads its result code from
+      // http.status_code only when http.method is present; the route carries the GraphQL
+      // operation so that `requests | summarize percentile(duration, 95) by name` is per operation.
       client.trackRequest({
-        name: record.name,
+        name: `${record.method} ${record.route}`,
         url: record.url,
         duration: record.durationMs,
-        resultCode: String(record.statusCode),
+        resultCode: record.statusCode,
         success: record.statusCode < 500,
-        properties: { requestId: record.requestId, ...record.properties }
+        properties: {
+          'http.method': record.method,
+          'http.route': record.route,
+          'http.status_code': record.statusCode,
+          requestId: record.requestId,
+          ...record.properties
+        }
       })
     },
     dependency (record) {
@@ -54,7 +64,10 @@ export async function applicationInsightsSink (connectionString: string, options
         target: record.target,
         duration: record.durationMs,
         success: record.success,
-        resultCode: record.resultCode
+        resultCode: record.resultCode,
+        // RemoteDependencyData has a result code only for HTTP and RPC calls: keep the SQLSTATE
+        // (or Redis error) in customDimensions.
+        properties: { resultCode: record.resultCode }
       })
     },
     trace (message, severity: TraceSeverity, properties) {

@@ -14,7 +14,9 @@ export interface RequestContext {
 }
 
 export interface RequestRecord {
-  name: string
+  method: string
+  /** The route, with the GraphQL operation name when there is one ("/graphql Dashboard"). */
+  route: string
   url: string
   durationMs: number
   statusCode: number

@@ -1,12 +1,23 @@
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
-import { badInput, conflict, notFound } from '../../graphql/errors.js'
+import { type AppError, badInput, conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id } from '../../graphql/validation.js'
 import { lockDriver } from '../drivers/queries.js'
 import { lockVehicle } from '../vehicles/queries.js'
 import { deleteAssignment, insertAssignment, listAssignments, lockAssignment, setAssignmentEnd } from './queries.js'
-import { assignmentRequest } from './validation.js'
+import { assignmentConstraints, assignmentRequest } from './validation.js'
+
+/**
+ * A later end that runs into the next assignment violates an overlap constraint. The global
+ * mapping names `input.vehicleId`/`input.driverId`, arguments endAssignment does not have:
+ * here the field at fault is `endsAt`.
+ */
+function overlapOfNewEnd (err: unknown): AppError | null {
+  const { code, constraint } = err as { code?: unknown, constraint?: unknown }
+  if (code !== '23P01' || typeof constraint !== 'string' || !Object.hasOwn(assignmentConstraints, constraint)) return null
+  return conflict(assignmentConstraints[constraint as keyof typeof assignmentConstraints].message, 'endsAt')
+}
 
 export const assignmentResolvers: Resolvers = {
   Query: {
@@ -25,10 +36,14 @@ export const assignmentResolvers: Resolvers = {
     assignDriver: async (_, { input }, ctx) => {
       const viewer = viewerOf(ctx)
       const request = assignmentRequest(input, new Date())
-      // Share locks keep the vehicle from being retired, and the driver from being changed,
-      // between these checks and the insert. Overlaps are left to the exclusion constraints.
+      // Row locks keep the vehicle from being retired, and the driver from being changed, between
+      // these checks and the insert. They are exclusive (vehicle first, then driver) so that two
+      // assignments of one vehicle or one driver queue here: the later insert then meets the
+      // committed row and the exclusion constraint answers 23P01 (CONFLICT). With share locks both
+      // inserts ran at once, each waited for the other's uncommitted row, and PostgreSQL broke the
+      // deadlock after deadlock_timeout with 40P01 (SERVICE_UNAVAILABLE) instead of CONFLICT.
       const assignment = await ctx.db.transaction().execute(async (trx) => {
-        const vehicle = await lockVehicle(trx, viewer.organizationId, request.vehicleId, 'share')
+        const vehicle = await lockVehicle(trx, viewer.organizationId, request.vehicleId, 'update')
         if (vehicle === undefined) throw badInput('No such vehicle', 'input.vehicleId')
         if (vehicle.status === 'RETIRED') throw badInput('The vehicle is retired', 'input.vehicleId')
         const driver = await lockDriver(trx, viewer.organizationId, request.driverId)
@@ -60,7 +75,7 @@ export const assignmentResolvers: Resolvers = {
         if (endsAt.getTime() <= current.starts_at.getTime()) {
           throw badInput('endsAt must be after the start of the assignment (use cancelAssignment for one that has not started)', 'endsAt')
         }
-        return await setAssignmentEnd(trx, assignmentId, endsAt)
+        return await setAssignmentEnd(trx, assignmentId, endsAt).catch((err: unknown) => { throw overlapOfNewEnd(err) ?? err })
       })
       ctx.loaders.assignments.currentByVehicle.clear(assignment.vehicle_id)
       ctx.loaders.assignments.currentByDriver.clear(assignment.driver_id)

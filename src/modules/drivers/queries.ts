@@ -73,11 +73,15 @@ export async function insertDriver (db: Kysely<Database>, row: NewDriver): Promi
   return await db.insertInto('drivers').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
-/** Reads a driver and holds a share lock until the transaction ends (e.g. while assigning them). */
+/**
+ * Reads a driver and locks the row until the transaction ends (while assigning them): concurrent
+ * assignments of the driver wait for each other, changes to the driver wait too, but foreign-key
+ * checks of other tables' inserts (FOR KEY SHARE) do not.
+ */
 export async function lockDriver (db: Kysely<Database>, organizationId: string, id: string): Promise<DriverRow | undefined> {
   return await db.selectFrom('drivers').selectAll()
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
-    .forShare()
+    .forNoKeyUpdate()
     .executeTakeFirst()
 }
