@@ -9,6 +9,7 @@ import { databasePlugin } from './plugins/database.js'
 import { graphiqlPlugin } from './plugins/graphiql.js'
 import { graphqlPlugin } from './plugins/graphql.js'
 import { healthPlugin } from './plugins/health.js'
+import { loadSheddingPlugin } from './plugins/load-shedding.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { requestContextPlugin } from './plugins/request-context.js'
 import { switchesPlugin } from './plugins/switches.js'
@@ -92,6 +93,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
   await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
   await app.register(telemetryPlugin, { telemetry })
+  await app.register(loadSheddingPlugin, { config })
   await app.register(databasePlugin, { target: options.database ?? targetFromConfig(config) })
   const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
   await app.register(cachePlugin, { url: redisUrl, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })

@@ -23,8 +23,6 @@ export interface Lifecycle {
   draining: boolean
   /** Set once startup has been confirmed (then never re-checked). */
   started: boolean
-  /** Extra reasons to report `degraded` (e.g. load shedding), by name. */
-  degradedBy: Map<string, string>
 }
 
 export interface HealthPluginOptions {
@@ -34,8 +32,13 @@ export interface HealthPluginOptions {
 const QUIET = { logLevel: 'warn' as const }
 
 export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPluginOptions) => {
-  const lifecycle: Lifecycle = { draining: false, started: false, degradedBy: new Map() }
+  const lifecycle: Lifecycle = { draining: false, started: false }
   app.decorate('lifecycle', lifecycle)
+  // While draining, every response closes its connection: a keep-alive connection left idle
+  // would otherwise hold the listener open until its timeout, long after the last request.
+  app.addHook('onSend', async (_request, reply) => {
+    if (lifecycle.draining) reply.header('connection', 'close')
+  })
   const settings = { timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS, slowMs: config.HEALTH_DB_SLOW_MS }
   const database = shared(async () => await checkDatabase(app.database, settings), config.HEALTH_CACHE_MS)
   const cache = shared(async () => await checkCache(app.cache, settings), config.HEALTH_CACHE_MS)
@@ -81,7 +84,10 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
     const [databaseCheck, cacheCheck] = await Promise.all([database(), cache()])
     const memory = checkMemory(limit, config.MEMORY_DEGRADED_PERCENT)
     const checks: Record<string, CheckResult> = { database: databaseCheck, redis: cacheCheck, memory }
-    for (const [name, message] of lifecycle.degradedBy) checks[name] = { status: 'degraded', message }
+    if (app.isUnderPressure()) {
+      const { eventLoopDelay, heapUsed } = app.memoryUsage()
+      checks.load = { status: 'degraded', message: `Shedding load: event-loop delay ${Math.round(eventLoopDelay)} ms, heap ${Math.round(heapUsed / 1048576)} MB used` }
+    }
     const status = databaseCheck.status === 'down'
       ? 'unhealthy'
       : Object.values(checks).some((c) => c.status !== 'ok') || lifecycle.draining ? 'degraded' : 'healthy'
@@ -95,4 +101,4 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
       checks
     })
   })
-}, { name: 'health', dependencies: ['database', 'cache', 'switches'] })
+}, { name: 'health', dependencies: ['database', 'cache', 'switches', 'load-shedding'] })

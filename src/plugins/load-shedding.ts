@@ -1,0 +1,29 @@
+import { getHeapStatistics } from 'node:v8'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+
+// Overload protection: while the event loop lags or the heap is nearly full, new requests get
+// 503 with Retry-After instead of making everything slower. Probes are never shed (a shed
+// liveness probe would get the pod killed for being busy); /health reports the state.
+
+type PressureHandler = (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => unknown
+
+export const loadSheddingPlugin = fp(async (app: FastifyInstance, { config }: { config: Config }) => {
+  const maxHeapUsedBytes = config.OVERLOAD_MAX_HEAP_PERCENT === 0 ? 0 : Math.floor(getHeapStatistics().heap_size_limit * config.OVERLOAD_MAX_HEAP_PERCENT / 100)
+  // Returning a body makes under-pressure send it; returning undefined lets the request through.
+  const pressureHandler: PressureHandler = (request, reply, type, value) => {
+    if (request.url.startsWith('/health')) return undefined
+    request.log.warn({ pressure: type, value }, 'overloaded: shedding request')
+    void reply.code(503).header('retry-after', String(config.OVERLOAD_RETRY_AFTER_SECONDS))
+    return { data: null, errors: [{ message: 'The service is overloaded; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }
+  }
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes,
+    retryAfter: config.OVERLOAD_RETRY_AFTER_SECONDS,
+    sampleInterval: 250,
+    pressureHandler: pressureHandler as never
+  })
+}, { name: 'load-shedding' })
