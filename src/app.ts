@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import type { LogFn, Logger } from 'pino'
+import Fastify, { type FastifyInstance, type FastifyLoggerOptions } from 'fastify'
+import type { DestinationStream, LogFn, Logger, LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
 import { authPlugin } from './plugins/auth.js'
@@ -21,7 +21,8 @@ export interface BuildOptions {
   database?: DatabaseTarget
   /** Overrides REDIS_URL; null forces the in-process cache. */
   redisUrl?: string | null
-  logger?: FastifyServerOptions['logger']
+  /** Where log lines go (stdout by default); tests read them from here. */
+  logStream?: DestinationStream
 }
 
 // Credentials never reach the logs, whatever an error object or request happens to carry.
@@ -43,7 +44,7 @@ const SEVERITY: Record<number, TraceSeverity> = { 40: 'Warning', 50: 'Error', 60
  * JSON logs (pino) with credentials redacted. Warnings and errors are also sent to the
  * telemetry back ends as traces, with the request's bindings (request id, user, operation).
  */
-export function loggerOptions (config: Config, telemetry?: Telemetry): FastifyServerOptions['logger'] {
+export function loggerOptions (config: Config, telemetry?: Telemetry): FastifyLoggerOptions & LoggerOptions {
   return {
     level: config.LOG_LEVEL,
     redact: { paths: REDACT, censor: '[redacted]' },
@@ -79,7 +80,7 @@ function traceOf (bindings: Record<string, unknown>, args: unknown[], severity: 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const telemetry = await createTelemetry(config)
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(config, telemetry),
+    logger: { ...loggerOptions(config, telemetry), ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
     // An incoming x-request-id (from the ingress or the SPA) is kept when it looks like an id,
     // so one id follows a request through every log; anything else gets a fresh UUID.
     requestIdHeader: false,

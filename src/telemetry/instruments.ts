@@ -1,6 +1,7 @@
 import client from '@prometheus-io/client'
 import type { LogEvent } from 'kysely'
 import type { PoolStats } from '../database/connect.js'
+import type { ErrorCode } from '../graphql/errors.js'
 
 // The service's own Prometheus metrics. Bucket edges sit on the runbook's objectives (requests:
 // p95 < 0.5 s, p99 < 1 s; database: p95 < 0.1 s) so the recording rules can compute them.
@@ -13,6 +14,11 @@ const REDIS_BUCKETS = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 /** Operation names come from clients: only this many distinct ones get their own label value. */
 const MAX_OPERATION_NAMES = 200
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED',
+  'FEATURE_DISABLED', 'MAINTENANCE', 'SERVICE_UNAVAILABLE', 'QUERY_TOO_COMPLEX', 'INTERNAL_SERVER_ERROR'
+]
 
 export type DatabaseFailureKind = 'connection' | 'timeout' | 'constraint' | 'other'
 
@@ -109,6 +115,10 @@ export function createInstruments (build: BuildInfo) {
     labelNames: ['entity', 'result'] as const,
     registers
   })
+  // Counters with known label values start at 0: a series born at its first increment is
+  // invisible to increase() and rate() for that first event, and alerts would miss it.
+  for (const kind of ['connection', 'timeout', 'constraint', 'other'] as const) databaseFailures.inc({ kind }, 0)
+  for (const code of ERROR_CODES) graphqlErrors.inc({ code }, 0)
   new client.Gauge({
     name: 'fleet_api_build_info',
     help: 'Version and commit of the running build (always 1)',

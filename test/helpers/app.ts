@@ -26,7 +26,14 @@ export interface TestApp {
   statementsOf: (response: GraphQLResponse) => number
 }
 
-export async function buildTestApp (t: TestLike, options: { env?: Record<string, string>, database?: DatabaseTarget } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Record<string, string>
+  database?: DatabaseTarget
+  /** Receives the app's JSON log lines. */
+  logStream?: { write: (line: string) => void }
+}
+
+export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -34,7 +41,7 @@ export async function buildTestApp (t: TestLike, options: { env?: Record<string,
     ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
     ...options.env
   })
-  const app = await buildApp(config, { database: options.database ?? await demoDatabase(t) })
+  const app = await buildApp(config, { database: options.database ?? await demoDatabase(t), logStream: options.logStream })
   t.teardown(async () => { await app.close() })
 
   const gql: TestApp['gql'] = async (query, variables, token) => {
