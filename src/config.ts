@@ -21,19 +21,24 @@ function text (doc: string, fallback?: string): Setting<string | undefined> {
   return { default: fallback, doc, parse: (raw) => raw }
 }
 
-function integer (doc: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): Setting<number> {
-  return {
-    default: String(fallback),
-    doc,
-    parse: (raw) => {
-      if (!/^-?\d+$/.test(raw)) throw new SettingError(`must be an integer, got "${raw}"`)
-      const value = Number(raw)
-      if (value < min || value > max) {
-        throw new SettingError(max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}, got ${value}` : `must be between ${min} and ${max}, got ${value}`)
-      }
-      return value
+function integerParser (min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw)) throw new SettingError(`must be an integer, got "${raw}"`)
+    const value = Number(raw)
+    if (value < min || value > max) {
+      throw new SettingError(max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}, got ${value}` : `must be between ${min} and ${max}, got ${value}`)
     }
+    return value
   }
+}
+
+function integer (doc: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): Setting<number> {
+  return { default: String(fallback), doc, parse: integerParser(min, max) }
+}
+
+/** An integer whose default depends on other settings (worked out in loadConfig). */
+function optionalInteger (doc: string, min: number, max = Number.MAX_SAFE_INTEGER): Setting<number | undefined> {
+  return { default: undefined, doc, parse: integerParser(min, max) }
 }
 
 function flag (doc: string, fallback: string | undefined): Setting<boolean | undefined> {
@@ -125,7 +130,7 @@ export const settings = {
   MAINTENANCE_MODE: flag('Start in read-only maintenance mode for the whole service: mutations answer `MAINTENANCE`, reads go on. Admins can also switch it at runtime (`setMaintenanceMode`, `npm run ops`).', 'false'),
   MAINTENANCE_MESSAGE: text('Message of `MAINTENANCE` errors while MAINTENANCE_MODE is on.', 'Fleet API is in read-only maintenance; changes are paused, reads work.'),
   SWITCHES_REFRESH_MS: integer('How often each replica re-reads feature flags and maintenance mode from the database.', 5000, 100, 600000),
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: integer('Shed load (503 + Retry-After) while the mean event-loop delay exceeds this; 0 disables.', 1000, 0),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: optionalInteger('Shed load (503 + Retry-After) while the mean event-loop delay exceeds this; 0 disables. Defaults to 1000 with DATABASE_URL and to 0 with the embedded database, whose queries run on the event loop itself.', 0),
   OVERLOAD_MAX_HEAP_PERCENT: integer('Shed load while the V8 heap is fuller than this share of its limit; 0 disables.', 90, 0, 100),
   OVERLOAD_RETRY_AFTER_SECONDS: integer('Retry-After of shed requests.', 10, 1, 3600),
   SENTRY_DSN: url('Sentry DSN. Unset: Sentry is not loaded.', ['http:', 'https:']),
@@ -139,7 +144,7 @@ export const settings = {
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT'> & {
+export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -151,6 +156,7 @@ export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START'
   MAINTENANCE_MODE: boolean
   MAINTENANCE_MESSAGE: string
   SENTRY_ENVIRONMENT: string
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
 }
 
 export class ConfigError extends Error {
@@ -232,6 +238,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     BUILD_COMMIT: config.BUILD_COMMIT ?? 'unknown',
     MAINTENANCE_MODE: config.MAINTENANCE_MODE ?? false,
     MAINTENANCE_MESSAGE: config.MAINTENANCE_MESSAGE ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.',
-    SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV
+    SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV,
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL === undefined ? 0 : 1000)
   }
 }

@@ -40,3 +40,31 @@ void t.test('a forged cursor is refused before it reaches the database, naming t
   t.equal(ok.errors, undefined, 'a well-formed cursor works even for a row that is gone')
   t.ok((ok.data?.vehicles.nodes as Array<{ year: number }>).every((v) => v.year >= 2020))
 })
+
+void t.test('a nullable sort column keeps its null rows: drivers without a licence expiry sort last', async (t) => {
+  const { gql, login } = await buildTestApp(t)
+  const token = await login('fleet_manager@fleet.example')
+  for (const name of ['Zed Noexpiry', 'Amy Noexpiry']) {
+    const created = await gql('mutation ($name: String!) { createDriver(input: { name: $name, licenseNumber: $name }) { id } }', { name }, token)
+    t.equal(created.errors, undefined)
+  }
+  const all = (await gql('{ drivers { totalCount } }', {}, token)).data?.drivers.totalCount as number
+  const pageThrough = async (direction: 'ASC' | 'DESC') => {
+    const names: Array<string | null> = []
+    let after: string | null = null
+    for (;;) {
+      const response: any = await gql('query ($after: String, $direction: SortDirection) { drivers(first: 7, after: $after, orderBy: { field: LICENSE_EXPIRES_AT, direction: $direction }) { totalCount nodes { name licenseExpiresAt } pageInfo { hasNextPage endCursor } } }', { after, direction }, token)
+      t.equal(response.data.drivers.totalCount, all, 'ordering does not change the count')
+      names.push(...response.data.drivers.nodes.map((d: { name: string, licenseExpiresAt: string | null }) => d.licenseExpiresAt === null ? d.name : null))
+      if (!response.data.drivers.pageInfo.hasNextPage) break
+      after = response.data.drivers.pageInfo.endCursor
+    }
+    return names
+  }
+  const ascending = await pageThrough('ASC')
+  t.equal(ascending.length, all, 'every driver once, across pages and the null boundary')
+  t.same(ascending.slice(-2).sort(), ['Amy Noexpiry', 'Zed Noexpiry'], 'no expiry: last when ascending')
+  t.ok(ascending.slice(0, -2).every((name) => name === null))
+  const descending = await pageThrough('DESC')
+  t.same(descending.slice(0, 2).sort(), ['Amy Noexpiry', 'Zed Noexpiry'], 'and first when descending')
+})

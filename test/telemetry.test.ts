@@ -51,7 +51,7 @@ void t.test('Sentry: unexpected errors and client reports, user errors left out,
 
 void t.test('Application Insights: requests, SQL dependencies, traces, exceptions and UserReportedError', async (t) => {
   const receiver = await applicationInsightsReceiver(t)
-  const { app, gql, login } = await buildTestApp(t, { env: { APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString, LOG_LEVEL: 'warn' } })
+  const { app, gql, login } = await buildTestApp(t, { env: { APPLICATIONINSIGHTS_CONNECTION_STRING: receiver.connectionString, LOG_LEVEL: 'warn' }, logStream: { write: () => {} } })
   t.same(app.telemetry.backends, ['applicationinsights'])
   const token = await login('fleet_manager@fleet.example')
   await gql(DASHBOARD, {}, token)

@@ -23,6 +23,12 @@ export interface SortKey<Row> {
   column: string
   /** PostgreSQL type of the column, for the cursor's parameter. */
   type: 'text' | 'integer' | 'numeric' | 'timestamptz'
+  /**
+   * For a nullable column: the value NULL sorts as (e.g. 'infinity': last ascending, first
+   * descending). Ordering and keyset then use coalesce(column, nullsAs), which an expression
+   * index must match.
+   */
+  nullsAs?: string
   direction: 'asc' | 'desc'
   /** Qualified id column, the tiebreaker. */
   idColumn: string
@@ -61,7 +67,14 @@ const VALUE_CHECKS: Record<SortKey<never>['type'], (value: unknown) => boolean> 
   text: (value) => typeof value === 'string',
   integer: (value) => typeof value === 'number' && Number.isSafeInteger(value),
   numeric: (value) => typeof value === 'string' && /^-?\d{1,15}(\.\d{1,6})?$/.test(value),
-  timestamptz: (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value))
+  timestamptz: (value) => typeof value === 'string' && (value === 'infinity' || !Number.isNaN(Date.parse(value)))
+}
+
+/** What rows are ordered by: the column, or coalesce(column, nullsAs) for a nullable one. */
+function sortExpression (sort: SortKey<never>): Expression<unknown> {
+  return sort.nullsAs === undefined
+    ? sql.ref(sort.column)
+    : sql`coalesce(${sql.ref(sort.column)}, cast(${sort.nullsAs} as ${sql.raw(sort.type)}))`
 }
 
 function decodeCursor (cursor: string, sort: Pick<SortKey<never>, 'name' | 'type'>, field: string): Cursor {
@@ -107,7 +120,7 @@ export function pageWindow (args: ConnectionArgs, sort: Pick<SortKey<never>, 'na
 export function keysetCondition<Row> (sort: SortKey<Row>, cursor: Cursor, side: 'after' | 'before'): Expression<SqlBool> {
   const ascending = sort.direction === 'asc'
   const operator = (side === 'after') === ascending ? sql.raw('>') : sql.raw('<')
-  return sql<SqlBool>`(${sql.ref(sort.column)}, ${sql.ref(sort.idColumn)}) ${operator} (cast(${cursor.value} as ${sql.raw(sort.type)}), cast(${cursor.id} as uuid))`
+  return sql<SqlBool>`(${sortExpression(sort as SortKey<never>)}, ${sql.ref(sort.idColumn)}) ${operator} (cast(${cursor.value} as ${sql.raw(sort.type)}), cast(${cursor.id} as uuid))`
 }
 
 /** Applies the window to a query: keyset conditions, order (reversed when paging backward) and limit + 1. */
@@ -122,7 +135,7 @@ export function applyWindow<DB, TB extends keyof DB, O> (
   const forward = sort.direction === 'asc' ? 'asc' : 'desc'
   const reverse = forward === 'asc' ? 'desc' : 'asc'
   const direction = window.backward ? reverse : forward
-  return q.orderBy(sql.ref(sort.column), direction).orderBy(sql.ref(sort.idColumn), direction).limit(window.size + 1)
+  return q.orderBy(sortExpression(sort), direction).orderBy(sql.ref(sort.idColumn), direction).limit(window.size + 1)
 }
 
 /** Turns the size + 1 rows fetched for a window into a page. */

@@ -45,6 +45,10 @@ export function childEnv (env: Env = {}): NodeJS.ProcessEnv {
     if (value === undefined) delete result[name]
     else result[name] = value
   }
+  // Children transpile with tsx, the test process with tap's TypeScript loader: V8 coverage of
+  // the same file from both cannot be merged (the ranges belong to different code) and the
+  // merge under-reports. Coverage is therefore measured in the test processes only.
+  result._TAPJS_PROCESSINFO_COVERAGE_ = '0'
   return result
 }
 

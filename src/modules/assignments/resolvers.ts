@@ -5,7 +5,7 @@ import { connectionResolvers } from '../../graphql/pagination.js'
 import { id } from '../../graphql/validation.js'
 import { lockDriver } from '../drivers/queries.js'
 import { lockVehicle } from '../vehicles/queries.js'
-import { deleteAssignment, insertAssignment, listAssignments, lockAssignment, setAssignmentEnd } from './queries.js'
+import { deleteAssignment, findAssignmentsByIds, insertAssignment, listAssignments, lockAssignment, setAssignmentEnd } from './queries.js'
 import { assignmentConstraints, assignmentRequest } from './validation.js'
 
 /**
@@ -69,6 +69,12 @@ export const assignmentResolvers: Resolvers = {
       const now = new Date()
       const endsAt = args.endsAt ?? now
       const assignment = await ctx.db.transaction().execute(async (trx) => {
+        // Same lock order as assignDriver (vehicle, driver, then the assignment): moving an end
+        // while someone assigns the same vehicle or driver queues instead of deadlocking.
+        const [found] = await findAssignmentsByIds(trx, organizationId, [assignmentId])
+        if (found === undefined) throw notFound('Assignment', assignmentId)
+        await lockVehicle(trx, organizationId, found.vehicle_id, 'update')
+        await lockDriver(trx, organizationId, found.driver_id)
         const current = await lockAssignment(trx, organizationId, assignmentId)
         if (current === undefined) throw notFound('Assignment', assignmentId)
         if (current.ends_at !== null && current.ends_at.getTime() <= now.getTime()) throw conflict('The assignment has already ended', 'id')

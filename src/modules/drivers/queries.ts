@@ -13,10 +13,10 @@ export interface DriverListFilter {
 
 export type DriverSortField = 'NAME' | 'LICENSE_EXPIRES_AT' | 'CREATED_AT' | 'UPDATED_AT'
 
-const SORT_COLUMNS: Record<DriverSortField, Pick<SortKey<DriverRow>, 'column' | 'type' | 'value'>> = {
+const SORT_COLUMNS: Record<DriverSortField, Pick<SortKey<DriverRow>, 'column' | 'type' | 'value' | 'nullsAs'>> = {
   NAME: { column: 'drivers.name', type: 'text', value: (d) => d.name },
-  // Drivers without an expiry date are left out of this ordering (see listDrivers).
-  LICENSE_EXPIRES_AT: { column: 'drivers.license_expires_at', type: 'timestamptz', value: (d) => d.license_expires_at as Date },
+  // Drivers without an expiry date sort as if it were infinitely far away (last when ascending).
+  LICENSE_EXPIRES_AT: { column: 'drivers.license_expires_at', type: 'timestamptz', nullsAs: 'infinity', value: (d) => d.license_expires_at ?? 'infinity' },
   CREATED_AT: { column: 'drivers.created_at', type: 'timestamptz', value: (d) => d.created_at },
   UPDATED_AT: { column: 'drivers.updated_at', type: 'timestamptz', value: (d) => d.updated_at }
 }
@@ -25,7 +25,7 @@ export function driverSort (field: DriverSortField, direction: 'asc' | 'desc'): 
   return { ...SORT_COLUMNS[field], name: `${field}_${direction.toUpperCase()}`, direction, idColumn: 'drivers.id' }
 }
 
-function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter, sort?: SortKey<DriverRow>) {
+function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter) {
   let query = db.selectFrom('drivers').where('drivers.organization_id', '=', organizationId)
   if (filter.status !== undefined && filter.status.length > 0) query = query.where('drivers.status', 'in', filter.status)
   if (filter.search !== undefined) {
@@ -33,7 +33,6 @@ function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: 
     query = query.where(sql`lower(drivers.name || ' ' || drivers.license_number || ' ' || coalesce(drivers.email, '') || ' ' || coalesce(drivers.phone, ''))`, 'like', containsPattern(filter.search))
   }
   if (filter.licenseExpiresBefore !== undefined) query = query.where('drivers.license_expires_at', '<', filter.licenseExpiresBefore)
-  if (sort?.column === 'drivers.license_expires_at') query = query.where('drivers.license_expires_at', 'is not', null)
   const { assigned } = filter
   if (assigned !== undefined) {
     query = query.where((eb) => assigned
@@ -45,10 +44,10 @@ function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: 
 
 export async function listDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter, sort: SortKey<DriverRow>, args: ConnectionArgs): Promise<Page<DriverRow>> {
   return await paginate(
-    filteredDrivers(db, organizationId, filter, sort).selectAll('drivers'),
+    filteredDrivers(db, organizationId, filter).selectAll('drivers'),
     args,
     sort,
-    async () => Number((await filteredDrivers(db, organizationId, filter, sort)
+    async () => Number((await filteredDrivers(db, organizationId, filter)
       .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
   )
 }

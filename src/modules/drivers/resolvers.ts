@@ -1,9 +1,11 @@
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
+import { conflict } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id, text } from '../../graphql/validation.js'
-import { driverSort, insertDriver, listDrivers } from './queries.js'
+import { findCurrentAssignments } from '../assignments/queries.js'
+import { driverSort, insertDriver, listDrivers, lockDriver } from './queries.js'
 import { driverPatch, newDriver } from './validation.js'
 
 export const driverResolvers: Resolvers = {
@@ -30,7 +32,17 @@ export const driverResolvers: Resolvers = {
     },
     updateDriver: async (_, args, ctx) => {
       const driverId = id(args.id, 'id')
-      const driver = await updateVersioned(ctx.db, 'drivers', { organizationId: viewerOf(ctx).organizationId, id: driverId }, args.input.expectedVersion, driverPatch(args.input), 'Driver')
+      const { organizationId } = viewerOf(ctx)
+      const patch = driverPatch(args.input)
+      const driver = await ctx.db.transaction().execute(async (trx) => {
+        // A driver who is off duty cannot stay assigned: end the assignment first, explicitly.
+        if (patch.status !== undefined && patch.status !== 'ACTIVE') {
+          await lockDriver(trx, organizationId, driverId)
+          const [current] = await findCurrentAssignments(trx, organizationId, 'driver_id', [driverId])
+          if (current !== undefined) throw conflict(`The driver is assigned to a vehicle now; end that assignment before setting ${patch.status}`, 'input.status')
+        }
+        return await updateVersioned(trx, 'drivers', { organizationId, id: driverId }, args.input.expectedVersion, patch, 'Driver')
+      })
       ctx.loaders.drivers.byId.clear(driver.id).prime(driver.id, driver)
       return driver
     }
