@@ -1,5 +1,6 @@
 import t from 'tap'
 import { vinCheckDigit } from '../src/modules/vehicles/vin.js'
+import { dataFetcher } from './helpers/graphql.js'
 import { buildTestApp, codes, type GraphQLResponse } from './helpers/app.js'
 import { SEED_NOW } from './helpers/environment.js'
 
@@ -58,11 +59,7 @@ void t.test('assignments', async (t) => {
   const dispatcher = await login('dispatcher@fleet.example')
   const otherDispatcher = await login('dispatcher@other.example')
 
-  const data = async <T>(query: string, variables: Record<string, unknown>, token = dispatcher): Promise<T> => {
-    const response = await gql<T>(query, variables, token)
-    if (response.errors !== undefined || response.data === null) throw new Error(`unexpected errors: ${JSON.stringify(response.errors)}`)
-    return response.data
-  }
+  const data = dataFetcher(gql, dispatcher)
   const list = async (variables: Record<string, unknown>, token = dispatcher): Promise<Connection> =>
     (await data<{ assignments: Connection }>(LIST, variables, token)).assignments
   const assign = async (input: Record<string, unknown>, token = dispatcher): Promise<GraphQLResponse<{ assignDriver: Assignment }>> =>

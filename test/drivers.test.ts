@@ -1,4 +1,5 @@
 import t from 'tap'
+import { dataFetcher } from './helpers/graphql.js'
 import { buildTestApp, codes, type GraphQLResponse } from './helpers/app.js'
 import { SEED_NOW } from './helpers/environment.js'
 
@@ -47,11 +48,7 @@ void t.test('drivers', async (t) => {
   const manager = await login('fleet_manager@fleet.example')
   const otherManager = await login('fleet_manager@other.example')
 
-  const data = async <T>(query: string, variables: Record<string, unknown>, token = manager): Promise<T> => {
-    const response = await gql<T>(query, variables, token)
-    if (response.errors !== undefined || response.data === null) throw new Error(`unexpected errors: ${JSON.stringify(response.errors)}`)
-    return response.data
-  }
+  const data = dataFetcher(gql, manager)
   const list = async (variables: Record<string, unknown>, token = manager): Promise<Connection> =>
     (await data<{ drivers: Connection }>(DRIVERS, variables, token)).drivers
   const create = async (input: Record<string, unknown>, token = manager): Promise<Driver> =>

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { buildTestApp, codes, type GraphQLResponse } from './helpers/app.js'
+import { allPages, ok, refused } from './helpers/graphql.js'
+import { buildTestApp } from './helpers/app.js'
 
 // Facilities through the public GraphQL surface. The demo fleet has NORTH (North Depot, 17
 // vehicles), SHOP (Central Maintenance Shop, 17) and SOUTH (South Yard, 16); vehicle i is based
@@ -29,16 +30,6 @@ type VehiclePage = Connection<{ number: string, facility: { code: string } }>
 type Input = Record<string, unknown>
 
 const ORDER_KEYS: Record<string, (f: Facility) => string> = { NAME: (f) => f.name, CODE: (f) => f.code, CREATED_AT: (f) => f.createdAt }
-
-function ok<T> (response: GraphQLResponse<T>): T {
-  if (response.errors !== undefined || response.data === null) throw new Error(`unexpected errors: ${JSON.stringify(response.errors)}`)
-  return response.data
-}
-
-function refused (t: Test, response: GraphQLResponse, code: string, field?: string, label = code): void {
-  t.same(codes(response), [code], label)
-  if (field !== undefined) t.equal(response.errors?.[0]?.extensions.field, field, `${label}: extensions.field`)
-}
 
 /** Pairs that break (key, id) order in the direction; ties are broken by id in the same direction. */
 function disorder (nodes: Facility[], key: (f: Facility) => string, direction: 'ASC' | 'DESC'): string[] {
@@ -71,17 +62,8 @@ async function registry (t: Test) {
     create: async (input: Input, token = manager) => await gql<{ createFacility: Facility }>(CREATE, { input }, token),
     update: async (id: string, input: Input, token = manager) => await gql<{ updateFacility: Facility }>(UPDATE, { id, input }, token),
     /** Pages forward (or backward with `last`) until the end. */
-    pages: async (args: ListArgs, size: number, backward = false): Promise<Array<Connection<Facility>>> => {
-      const pages: Array<Connection<Facility>> = []
-      let cursor: string | null = null
-      do {
-        const page: Connection<Facility> = await list(backward ? { ...args, last: size, before: cursor } : { ...args, first: size, after: cursor })
-        pages.push(page)
-        cursor = backward ? page.pageInfo.startCursor : page.pageInfo.endCursor
-        if (pages.length > 30) throw new Error('paging does not end')
-      } while (backward ? pages.at(-1)?.pageInfo.hasPreviousPage === true : pages.at(-1)?.pageInfo.hasNextPage === true)
-      return pages
-    }
+    pages: async (args: ListArgs, size: number, backward = false): Promise<Array<Connection<Facility>>> =>
+      await allPages(async (window) => await list({ ...args, ...window }), size, backward)
   }
 }
 

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
 import { vinCheckDigit } from '../src/modules/vehicles/vin.js'
+import { dataFetcher } from './helpers/graphql.js'
 import { buildTestApp, codes } from './helpers/app.js'
 
 // The dashboard numbers: each one is checked against the same count taken another way (the
@@ -50,11 +51,7 @@ void t.test('fleetSummary', async (t) => {
   const manager = await login('fleet_manager@fleet.example')
   const otherManager = await login('fleet_manager@other.example')
 
-  const data = async <T>(query: string, variables: Record<string, unknown>, token = manager): Promise<T> => {
-    const response = await gql<T>(query, variables, token)
-    if (response.errors !== undefined || response.data === null) throw new Error(`unexpected errors: ${JSON.stringify(response.errors)}`)
-    return response.data
-  }
+  const data = dataFetcher(gql, manager)
   const summary = async (token = manager): Promise<Summary> => (await data<{ fleetSummary: Summary }>(SUMMARY, {}, token)).fleetSummary
   const independent = async (token = manager): Promise<Summary> => {
     const counts = await data<Record<string, { totalCount: number }>>(INDEPENDENT, { now: new Date().toISOString() }, token)

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { buildTestApp, codes, type GraphQLResponse } from './helpers/app.js'
+import { allPages, ok, refused } from './helpers/graphql.js'
+import { buildTestApp, codes } from './helpers/app.js'
 
 // The vehicle registry through the public GraphQL surface, against the demo fleet: `demo` has
 // V-001..V-050 (2 RETIRED, 4 IN_SHOP, 2 OUT_OF_SERVICE, 33 with a current driver, spread over
@@ -53,16 +54,6 @@ const badCheckDigit = (n: number): string => { const good = vin(n); return good.
 const newInput = (n: number, extra: Input = {}): Input =>
   ({ number: `T-${n}`, name: `Test vehicle ${n}`, vin: vin(n), make: 'Ford', model: 'Transit', year: 2024, type: 'VAN', fuelType: 'DIESEL', ...extra })
 
-function ok<T> (response: GraphQLResponse<T>): T {
-  if (response.errors !== undefined || response.data === null) throw new Error(`unexpected errors: ${JSON.stringify(response.errors)}`)
-  return response.data
-}
-
-function refused (t: Test, response: GraphQLResponse, code: string, field?: string, label = code): void {
-  t.same(codes(response), [code], label)
-  if (field !== undefined) t.equal(response.errors?.[0]?.extensions.field, field, `${label}: extensions.field`)
-}
-
 /** Pairs that break (key, id) order in the direction; the API breaks ties by id in the same direction. */
 function disorder (nodes: Vehicle[], key: (v: Vehicle) => string | number, direction: 'ASC' | 'DESC'): string[] {
   const sign = direction === 'ASC' ? 1 : -1
@@ -95,17 +86,8 @@ async function registry (t: Test) {
     update: async (id: string, input: Input, token = manager) => await gql<{ updateVehicle: Vehicle }>(UPDATE, { id, input }, token),
     retire: async (id: string, token = manager) => await gql<{ retireVehicle: Vehicle }>(RETIRE, { id }, token),
     /** Pages forward (or backward with `last`) until the end; returns every page. */
-    pages: async (args: ListArgs, size: number, backward = false): Promise<Connection[]> => {
-      const pages: Connection[] = []
-      let cursor: string | null = null
-      do {
-        const page: Connection = await list(backward ? { ...args, last: size, before: cursor } : { ...args, first: size, after: cursor })
-        pages.push(page)
-        cursor = backward ? page.pageInfo.startCursor : page.pageInfo.endCursor
-        if (pages.length > 60) throw new Error('paging does not end')
-      } while (backward ? pages.at(-1)?.pageInfo.hasPreviousPage === true : pages.at(-1)?.pageInfo.hasNextPage === true)
-      return pages
-    }
+    pages: async (args: ListArgs, size: number, backward = false): Promise<Connection[]> =>
+      await allPages(async (window) => await list({ ...args, ...window }), size, backward)
   }
 }
 
