@@ -19,6 +19,8 @@ import { createTelemetry, type Telemetry, type TraceSeverity } from './telemetry
 export interface BuildOptions {
   /** Overrides the database named by the config (tests hand in their own). */
   database?: DatabaseTarget
+  /** Overrides DATABASE_READ_URL. */
+  readDatabase?: DatabaseTarget
   /** Overrides REDIS_URL; null forces the in-process cache. */
   redisUrl?: string | null
   /** Where log lines go (stdout by default); tests read them from here. */
@@ -95,9 +97,18 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
   await app.register(telemetryPlugin, { telemetry })
   await app.register(loadSheddingPlugin, { config })
-  await app.register(databasePlugin, { target: options.database ?? targetFromConfig(config) })
+  await app.register(databasePlugin, {
+    target: options.database ?? targetFromConfig(config),
+    readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL))
+  })
   const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
-  await app.register(cachePlugin, { url: redisUrl, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS })
+  await app.register(cachePlugin, {
+    url: redisUrl,
+    namespace: config.CACHE_NAMESPACE,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    ttlSeconds: config.CACHE_TTL_SECONDS,
+    tombstoneSeconds: config.CACHE_TOMBSTONE_SECONDS
+  })
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
   await app.register(switchesPlugin, { config })
   await app.register(graphqlPlugin, { config })

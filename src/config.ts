@@ -118,6 +118,9 @@ export const settings = {
   DATA_DIR: text('Directory of the embedded database (used only without `DATABASE_URL`).', '.data'),
   MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
   GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined),
+  CACHE_NAMESPACE: text('Prefix of every cache key; give environments that share a Redis different ones.', 'fleet'),
+  CACHE_TTL_SECONDS: integer('How long an entity stays in the shared cache (vehicles, drivers, facilities, assignments, organizations by id); 0 turns the cache off.', 300, 0, 86400),
+  CACHE_TOMBSTONE_SECONDS: integer('After a write, how long the changed rows are read from PostgreSQL only (longer than any read that could race the write).', 30, 1, 3600),
   REDIS_COMMAND_TIMEOUT_MS: integer('A Redis command slower than this fails and the request falls back to PostgreSQL.', 50, 1, 10000),
   HEALTH_DB_SLOW_MS: integer('`/health` reports the database `degraded` when a check takes longer than this.', 1000, 1),
   HEALTH_CHECK_TIMEOUT_MS: integer('A dependency check that has not answered after this long counts as down (probes must answer within the runbook timeouts even when PostgreSQL hangs).', 2000, 50, 60000),
@@ -144,7 +147,7 @@ export const settings = {
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT'> & {
+export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -157,6 +160,7 @@ export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV
   MAINTENANCE_MESSAGE: string
   SENTRY_ENVIRONMENT: string
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
+  CACHE_NAMESPACE: string
 }
 
 export class ConfigError extends Error {
@@ -239,6 +243,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     MAINTENANCE_MODE: config.MAINTENANCE_MODE ?? false,
     MAINTENANCE_MESSAGE: config.MAINTENANCE_MESSAGE ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.',
     SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV,
-    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL === undefined ? 0 : 1000)
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL === undefined ? 0 : 1000),
+    CACHE_NAMESPACE: config.CACHE_NAMESPACE ?? 'fleet'
   }
 }

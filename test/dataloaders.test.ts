@@ -2,7 +2,10 @@ import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
 
 // Every relation goes through a per-request DataLoader: the number of SQL statements of a page
-// does not depend on its size. Counts come from the Server-Timing header the app sets.
+// does not depend on its size. Counts come from the Server-Timing header the app sets. The
+// shared entity cache is off here (CACHE_TTL_SECONDS=0) so that counts are those of a cold
+// cache; test/cache.test.ts counts with it.
+const COLD = { env: { CACHE_TTL_SECONDS: '0' } }
 
 const DASHBOARD = `query ($first: Int!) {
   vehicles(first: $first) { nodes { facility { name } currentDriver { name } currentAssignment { startsAt } } }
@@ -12,7 +15,7 @@ interface Dashboard { vehicles: { nodes: Array<{ facility: { name: string } | nu
 interface Facilities { facilities: { nodes: Array<{ vehicles: { totalCount: number, nodes: unknown[] } }> } }
 
 void t.test('statements per request do not grow with the page', async (t) => {
-  const { gql, login, statementsOf } = await buildTestApp(t)
+  const { gql, login, statementsOf } = await buildTestApp(t, COLD)
   const token = await login('fleet_manager@fleet.example')
 
   const small = await gql<Dashboard>(DASHBOARD, { first: 5 }, token)
@@ -26,7 +29,7 @@ void t.test('statements per request do not grow with the page', async (t) => {
 })
 
 void t.test('nested connections batch across parents', async (t) => {
-  const { gql, login, statementsOf } = await buildTestApp(t)
+  const { gql, login, statementsOf } = await buildTestApp(t, COLD)
   const token = await login('fleet_manager@fleet.example')
   const query = `query ($first: Int!) {
     facilities(first: 10) { nodes { name vehicles(first: $first) { totalCount nodes { number assignments(first: 2) { totalCount nodes { driver { name } vehicle { number } } } } } } }
@@ -42,7 +45,7 @@ void t.test('nested connections batch across parents', async (t) => {
 })
 
 void t.test('drivers with their vehicles, and the fleet summary', async (t) => {
-  const { gql, login, statementsOf } = await buildTestApp(t)
+  const { gql, login, statementsOf } = await buildTestApp(t, COLD)
   const token = await login('dispatcher@fleet.example')
   const drivers = await gql<{ drivers: { nodes: unknown[] } }>(
     '{ drivers(first: 40) { totalCount nodes { name currentVehicle { number facility { code } } currentAssignment { isCurrent } } } }', {}, token)
@@ -56,7 +59,7 @@ void t.test('drivers with their vehicles, and the fleet summary', async (t) => {
 })
 
 void t.test('a loader never crosses organizations', async (t) => {
-  const { gql, login } = await buildTestApp(t)
+  const { gql, login } = await buildTestApp(t, COLD)
   const demo = await login('fleet_manager@fleet.example')
   const other = await login('fleet_manager@other.example')
   const ids = (await gql<{ vehicles: { nodes: Array<{ id: string }> } }>('{ vehicles(first: 3) { nodes { id } } }', {}, demo)).data?.vehicles.nodes.map((v) => v.id) ?? []

@@ -3,6 +3,11 @@ import type { CacheStore } from './store.js'
 /** The in-process store used when there is no Redis: one replica, so nothing to share. */
 export function memoryStore (maxEntries = 10_000): CacheStore {
   const entries = new Map<string, { value: string, expires: number }>()
+  const put = (key: string, value: string, ttlSeconds: number) => {
+    // Map iteration order is insertion order: dropping the first key evicts the oldest.
+    if (entries.size >= maxEntries && !entries.has(key)) entries.delete(entries.keys().next().value as string)
+    entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 })
+  }
   return {
     kind: 'memory',
     ping: async () => {},
@@ -16,10 +21,12 @@ export function memoryStore (maxEntries = 10_000): CacheStore {
       return entry.value
     }),
     setMany: async (items, ttlSeconds) => {
+      for (const [key, value] of items) put(key, value, ttlSeconds)
+    },
+    addMany: async (items, ttlSeconds) => {
       for (const [key, value] of items) {
-        // Map iteration order is insertion order: dropping the first key evicts the oldest.
-        if (entries.size >= maxEntries && !entries.has(key)) entries.delete(entries.keys().next().value as string)
-        entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 })
+        const existing = entries.get(key)
+        if (existing === undefined || existing.expires <= Date.now()) put(key, value, ttlSeconds)
       }
     },
     delete: async (keys) => {

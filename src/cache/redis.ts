@@ -37,21 +37,29 @@ export function redisStore (options: RedisStoreOptions): CacheStore & { client: 
     }
   }
 
+  // A pipeline, not MULTI: atomicity buys nothing for cache writes, and MULTI cannot span Redis
+  // Cluster slots. One round trip for the whole batch; a failed command fails the call.
+  async function setEach (command: string, entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number, onlyIfAbsent: boolean): Promise<void> {
+    if (entries.length === 0) return
+    await timed(command, async () => {
+      const pipeline = client.pipeline()
+      for (const [key, value] of entries) {
+        if (onlyIfAbsent) pipeline.set(key, value, 'EX', ttlSeconds, 'NX')
+        else pipeline.set(key, value, 'EX', ttlSeconds)
+      }
+      const results = await pipeline.exec()
+      const failed = results?.find(([err]) => err !== null)
+      if (failed !== undefined) throw failed[0] as Error
+    })
+  }
+
   return {
     kind: 'redis',
     client,
     ping: async () => { await timed('ping', async () => await client.ping()) },
     getMany: async (keys) => keys.length === 0 ? [] : await timed('mget', async () => await client.mget(...keys)),
-    setMany: async (entries, ttlSeconds) => {
-      if (entries.length === 0) return
-      await timed('set', async () => {
-        // A pipeline, not MULTI: atomicity buys nothing for cache fills, and MULTI cannot span
-        // Redis Cluster slots.
-        const pipeline = client.pipeline()
-        for (const [key, value] of entries) pipeline.set(key, value, 'EX', ttlSeconds)
-        await pipeline.exec()
-      })
-    },
+    setMany: async (entries, ttlSeconds) => { await setEach('set', entries, ttlSeconds, false) },
+    addMany: async (entries, ttlSeconds) => { await setEach('setnx', entries, ttlSeconds, true) },
     delete: async (keys) => {
       if (keys.length === 0) return
       await timed('del', async () => await client.del(...keys))

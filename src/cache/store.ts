@@ -8,6 +8,8 @@ export interface CacheStore {
   /** Values in key order; null for a miss. */
   getMany: (keys: readonly string[]) => Promise<Array<string | null>>
   setMany: (entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number) => Promise<void>
+  /** Sets each key only where it does not exist (SET NX): a fill never overwrites a tombstone. */
+  addMany: (entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number) => Promise<void>
   delete: (keys: readonly string[]) => Promise<void>
   close: () => Promise<void>
 }

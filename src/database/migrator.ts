@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -22,6 +23,12 @@ class MigrationFolder implements MigrationProvider {
     }
     return migrations
   }
+}
+
+/** The newest migration this code ships: the schema version cached rows belong to. */
+export function latestMigration (dir = MIGRATIONS_DIR): string {
+  const names = readdirSync(dir).map((file) => MIGRATION_FILE.exec(file)?.[1]).filter((name): name is string => name !== undefined).sort()
+  return names.at(-1) ?? 'none'
 }
 
 export interface MigrationStatus {

@@ -451,6 +451,7 @@ export type PageInfo = {
  */
 export type Query = {
   __typename?: 'Query';
+  assignment?: Maybe<VehicleAssignment>;
   /** Assignments, newest start first. */
   assignments: VehicleAssignmentConnection;
   driver?: Maybe<Driver>;
@@ -469,6 +470,17 @@ export type Query = {
   vehicle?: Maybe<Vehicle>;
   /** Default order: NUMBER ascending. `first` defaults to 20, at most 200. */
   vehicles: VehicleConnection;
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryAssignmentArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1097,6 +1109,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  assignment?: Resolver<Maybe<ResolversTypes['VehicleAssignment']>, ParentType, ContextType, RequireFields<QueryAssignmentArgs, 'id'>>;
   assignments?: Resolver<ResolversTypes['VehicleAssignmentConnection'], ParentType, ContextType, Partial<QueryAssignmentsArgs>>;
   driver?: Resolver<Maybe<ResolversTypes['Driver']>, ParentType, ContextType, RequireFields<QueryDriverArgs, 'id'>>;
   drivers?: Resolver<ResolversTypes['DriverConnection'], ParentType, ContextType, Partial<QueryDriversArgs>>;

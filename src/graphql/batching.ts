@@ -1,7 +1,34 @@
 import DataLoader from 'dataloader'
+import type { Kysely } from 'kysely'
+import type { EntityCache, EntityCodec } from '../cache/entity-cache.js'
+import type { Database } from '../database/schema.js'
 
 // DataLoader shapes used by every module: each batch is one SQL statement, results come back
 // in the order of the keys, missing rows as null.
+
+/** What a request's loaders work with. */
+export interface LoaderScope {
+  /** Where this request reads: the replica for queries, the primary once the request writes. */
+  db: () => Kysely<Database>
+  /** The viewer's organization (throws UNAUTHENTICATED without a viewer). */
+  organizationId: () => string
+  cache: EntityCache
+}
+
+/**
+ * Loads rows by primary key through the shared entity cache: a batch is one MGET, and one SQL
+ * statement for whatever the cache did not have.
+ */
+export function cachedByIdLoader<Row extends { id: string }> (
+  scope: LoaderScope,
+  codec: EntityCodec<Row>,
+  fetch: (db: Kysely<Database>, organizationId: string, ids: readonly string[]) => Promise<Row[]>
+): DataLoader<string, Row | null> {
+  return byIdLoader(async (ids) => {
+    const organizationId = scope.organizationId()
+    return await scope.cache.load(codec, organizationId, ids, async (missing) => await fetch(scope.db(), organizationId, missing))
+  })
+}
 
 /** Loads rows by primary key. */
 export function byIdLoader<Row extends { id: string }> (

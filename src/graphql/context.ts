@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { MercuriusContext } from 'mercurius'
+import type { EntityCache } from '../cache/entity-cache.js'
 import type { Config } from '../config.js'
 import type { Database, Role } from '../database/schema.js'
 import type { Loaders } from '../modules/index.js'
@@ -22,7 +23,12 @@ export interface GraphQLContext extends MercuriusContext {
   viewer: Viewer | null
   /** Why the bearer token was refused, for the UNAUTHENTICATED message. */
   authProblem: string | null
+  /** The primary in mutations; the read replica (if configured) in queries. */
   db: Kysely<Database>
+  /** Where the loaders read (kept in step with `db`). */
+  route: { db: Kysely<Database> }
+  /** The shared entity cache: mutations invalidate what they change through it. */
+  cache: EntityCache
   /** Feature flags and maintenance mode, in memory. */
   switches: Switchboard
   /** Per-request DataLoaders, scoped to the viewer's organization. */

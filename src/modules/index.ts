@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../database/schema.js'
 import type { Resolvers } from '../generated/graphql.js'
+import type { LoaderScope } from '../graphql/batching.js'
 import { assignmentLoaders } from './assignments/loaders.js'
 import { assignmentResolvers } from './assignments/resolvers.js'
 import { assignmentConstraints } from './assignments/validation.js'
@@ -48,15 +47,15 @@ export const constraintMeanings: Record<string, ConstraintMeaning> = {
 }
 
 /** Loaders of one request. Tenant-scoped ones ask for the organization when they first run. */
-export function createLoaders (db: Kysely<Database>, organizationId: () => string) {
+export function createLoaders (scope: LoaderScope) {
   return {
-    organizations: organizationLoaders(db),
-    users: userLoaders(db, organizationId),
-    vehicles: vehicleLoaders(db, organizationId),
-    drivers: driverLoaders(db, organizationId),
-    facilities: facilityLoaders(db, organizationId),
-    assignments: assignmentLoaders(db, organizationId),
-    fleet: fleetLoaders(db, organizationId)
+    organizations: organizationLoaders(scope),
+    users: userLoaders(scope),
+    vehicles: vehicleLoaders(scope),
+    drivers: driverLoaders(scope),
+    facilities: facilityLoaders(scope),
+    assignments: assignmentLoaders(scope),
+    fleet: fleetLoaders(scope)
   }
 }
 

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { memoryStore } from '../cache/memory.js'
 import { redisStore } from '../cache/redis.js'
+import { EntityCache } from '../cache/entity-cache.js'
 import type { CacheStore } from '../cache/store.js'
+import { latestMigration } from '../database/migrator.js'
 import { endpointOf } from '../telemetry/endpoint.js'
 
 // The shared cache: Redis when REDIS_URL is set, in-process otherwise. Not @fastify/redis: it
@@ -12,13 +14,20 @@ import { endpointOf } from '../telemetry/endpoint.js'
 declare module 'fastify' {
   interface FastifyInstance {
     cache: CacheStore
+    entityCache: EntityCache
   }
 }
 
 export interface CachePluginOptions {
   url: string | undefined
+  namespace: string
   commandTimeoutMs: number
+  ttlSeconds: number
+  tombstoneSeconds: number
 }
+
+// Bump when the cached form of rows changes without a migration (e.g. a new codec).
+const CACHE_FORMAT = 1
 
 const ERROR_LOG_INTERVAL_MS = 10_000
 
@@ -46,5 +55,20 @@ export const cachePlugin = fp(async (app: FastifyInstance, options: CachePluginO
       }
     })
   app.decorate('cache', store)
-  app.addHook('onClose', async () => { await store.close() })
+  const entityCache = new EntityCache({
+    store,
+    namespace: `${options.namespace}:${latestMigration()}.${CACHE_FORMAT}`,
+    ttlSeconds: options.ttlSeconds,
+    tombstoneSeconds: options.tombstoneSeconds,
+    onLookup: (entity, hits, misses) => {
+      if (hits > 0) app.instruments.cacheRequests.inc({ entity, result: 'hit' }, hits)
+      if (misses > 0) app.instruments.cacheRequests.inc({ entity, result: 'miss' }, misses)
+    },
+    onError: (err) => { app.log.debug({ err }, 'cache operation failed; went to PostgreSQL') }
+  })
+  app.decorate('entityCache', entityCache)
+  app.addHook('onClose', async () => {
+    entityCache.close()
+    await store.close()
+  })
 }, { name: 'cache', dependencies: ['metrics', 'telemetry'] })

@@ -11,33 +11,49 @@ import { currentRequestStats } from './request-context.js'
 declare module 'fastify' {
   interface FastifyInstance {
     database: DatabaseHandle
+    /** The primary: writes, and reads in a request that writes. */
     db: Kysely<Database>
+    /** The read replica when DATABASE_READ_URL is set, else null. */
+    replica: DatabaseHandle | null
+    /** Where queries read: the replica if there is one, else the primary. */
+    readDb: Kysely<Database>
   }
 }
 
 export interface DatabasePluginOptions {
   target: DatabaseTarget
+  /** A read replica (DATABASE_READ_URL). */
+  readTarget?: DatabaseTarget
 }
 
 export const databasePlugin = fp(async (app: FastifyInstance, options: DatabasePluginOptions) => {
-  const target = options.target.kind === 'pglite' ? 'pglite' : endpointOf(options.target.url)
   const tracing = app.telemetry.backends.length > 0
-  const handle = connectDatabase(options.target, {
-    onQuery: (event) => {
-      app.instruments.observeQuery(event)
-      if (tracing) app.telemetry.dependency(sqlDependency(event, target))
-      const stats = currentRequestStats()
-      if (stats !== undefined) {
-        stats.statements++
-        stats.databaseMs += event.queryDurationMillis
-      }
-    },
-    onPoolError: (err) => { app.log.warn({ err }, 'idle database connection lost; the pool will reconnect') }
-  })
+  const connect = (databaseTarget: DatabaseTarget) => {
+    const endpoint = databaseTarget.kind === 'pglite' ? 'pglite' : endpointOf(databaseTarget.url)
+    return connectDatabase(databaseTarget, {
+      onQuery: (event) => {
+        app.instruments.observeQuery(event)
+        if (tracing) app.telemetry.dependency(sqlDependency(event, endpoint))
+        const stats = currentRequestStats()
+        if (stats !== undefined) {
+          stats.statements++
+          stats.databaseMs += event.queryDurationMillis
+        }
+      },
+      onPoolError: (err) => { app.log.warn({ err, database: endpoint }, 'idle database connection lost; the pool will reconnect') }
+    })
+  }
+  const handle = connect(options.target)
+  const replica = options.readTarget === undefined ? null : connect(options.readTarget)
   app.instruments.setPoolStats(handle.poolStats)
   app.decorate('database', handle)
   app.decorate('db', handle.db)
-  app.addHook('onClose', async () => { await handle.close() })
+  app.decorate('replica', replica)
+  app.decorate('readDb', replica?.db ?? handle.db)
+  app.addHook('onClose', async () => {
+    await handle.close()
+    await replica?.close()
+  })
 }, { name: 'database', dependencies: ['request-context', 'metrics', 'telemetry'] })
 
 

@@ -55,6 +55,8 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
         if (viewer === null) throw unauthenticated(request.authProblem ?? undefined)
         return viewer.organizationId
       }
+      // Shared by reference with the loaders: preExecution points it at the replica for queries.
+      const route = { db: app.db }
       return {
         requestId: request.id,
         log: request.log,
@@ -62,8 +64,10 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
         viewer,
         authProblem: request.authProblem,
         db: app.db,
+        route,
+        cache: app.entityCache,
         switches: app.switches,
-        loaders: createLoaders(app.db, organizationId)
+        loaders: createLoaders({ db: () => route.db, organizationId, cache: app.entityCache })
       }
     }
   })
@@ -77,6 +81,9 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     const operation = document.definitions.find((d): d is OperationDefinitionNode =>
       d.kind === Kind.OPERATION_DEFINITION && (typeof requested !== 'string' || d.name?.value === requested))
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
+    // Queries read from the replica when there is one; a mutation, and everything it reads
+    // afterwards in this request, uses the primary.
+    if (ctx.operation.type !== 'mutation') ctx.db = ctx.route.db = app.readDb
     ctx.reply.request.stats.operation = ctx.operation.name ?? 'anonymous'
     bindLog(ctx.reply.request, { operation: ctx.operation.name ?? 'anonymous', operationType: ctx.operation.type }, ctx.reply)
   })
@@ -84,4 +91,4 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     const { operation } = context as GraphQLContext
     if (operation !== undefined) app.instruments.observeOperation(operation.name, operation.type, (performance.now() - operation.started) / 1000)
   })
-}, { name: 'graphql', dependencies: ['database', 'auth', 'metrics', 'switches', 'telemetry'] })
+}, { name: 'graphql', dependencies: ['database', 'cache', 'auth', 'metrics', 'switches', 'telemetry'] })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
@@ -34,14 +35,18 @@ export interface TestAppOptions {
 }
 
 export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? await demoDatabase(t)
   const config = loadConfig({
+    // Test databases are clones of one template: the same ids in every file. Apps that share a
+    // database share its cache keys; all others get keys of their own.
+    CACHE_NAMESPACE: database.kind === 'postgres' ? `test:${new URL(database.url).pathname.slice(1)}` : `test:${randomUUID()}`,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',
     ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
     ...options.env
   })
-  const app = await buildApp(config, { database: options.database ?? await demoDatabase(t), logStream: options.logStream })
+  const app = await buildApp(config, { database, logStream: options.logStream })
   t.teardown(async () => { await app.close() })
 
   const gql: TestApp['gql'] = async (query, variables, token) => {

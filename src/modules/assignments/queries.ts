@@ -150,19 +150,20 @@ export async function deleteAssignment (db: Kysely<Database>, id: string): Promi
  * For retiring a vehicle: ends its current assignment now and reports how many assignments are
  * still to come (which the caller refuses to orphan).
  */
-export async function closeAssignmentsOfVehicle (db: Kysely<Database>, organizationId: string, vehicleId: string): Promise<{ ended: number, upcoming: number }> {
+export async function closeAssignmentsOfVehicle (db: Kysely<Database>, organizationId: string, vehicleId: string): Promise<{ ended: string[], upcoming: number }> {
   const upcoming = await db.selectFrom('vehicle_assignments')
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .where('organization_id', '=', organizationId)
     .where('vehicle_id', '=', vehicleId)
     .where('starts_at', '>', sql<Date>`now()`)
     .executeTakeFirstOrThrow()
-  if (Number(upcoming.count) > 0) return { ended: 0, upcoming: Number(upcoming.count) }
+  if (Number(upcoming.count) > 0) return { ended: [], upcoming: Number(upcoming.count) }
   const ended = await db.updateTable('vehicle_assignments')
     .set({ ends_at: sql`now()` })
     .where('organization_id', '=', organizationId)
     .where('vehicle_id', '=', vehicleId)
     .where((eb) => currentAt(eb, null))
-    .executeTakeFirst()
-  return { ended: Number(ended.numUpdatedRows), upcoming: 0 }
+    .returning('id')
+    .execute()
+  return { ended: ended.map((row) => row.id), upcoming: 0 }
 }

@@ -6,6 +6,7 @@ import { id } from '../../graphql/validation.js'
 import { lockDriver } from '../drivers/queries.js'
 import { lockVehicle } from '../vehicles/queries.js'
 import { deleteAssignment, findAssignmentsByIds, insertAssignment, listAssignments, lockAssignment, setAssignmentEnd } from './queries.js'
+import { ASSIGNMENT } from './loaders.js'
 import { assignmentConstraints, assignmentRequest } from './validation.js'
 
 /**
@@ -21,6 +22,7 @@ function overlapOfNewEnd (err: unknown): AppError | null {
 
 export const assignmentResolvers: Resolvers = {
   Query: {
+    assignment: async (_, args, ctx) => await ctx.loaders.assignments.byId.load(id(args.id, 'id')),
     assignments: async (_, { filter, ...page }, ctx) => await listAssignments(
       ctx.db,
       viewerOf(ctx).organizationId,
@@ -83,6 +85,7 @@ export const assignmentResolvers: Resolvers = {
         }
         return await setAssignmentEnd(trx, assignmentId, endsAt).catch((err: unknown) => { throw overlapOfNewEnd(err) ?? err })
       })
+      await ctx.cache.invalidate(ASSIGNMENT.entity, organizationId, [assignment.id])
       ctx.loaders.assignments.currentByVehicle.clear(assignment.vehicle_id)
       ctx.loaders.assignments.currentByDriver.clear(assignment.driver_id)
       ctx.loaders.assignments.byId.clear(assignment.id).prime(assignment.id, assignment)
@@ -97,6 +100,7 @@ export const assignmentResolvers: Resolvers = {
         if (current.starts_at.getTime() <= Date.now()) throw conflict('The assignment has started; end it with endAssignment instead', 'id')
         await deleteAssignment(trx, assignmentId)
       })
+      await ctx.cache.invalidate(ASSIGNMENT.entity, organizationId, [assignmentId])
       ctx.loaders.assignments.byId.clear(assignmentId)
       return true
     }

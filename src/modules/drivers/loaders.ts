@@ -1,10 +1,12 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../database/schema.js'
-import { byIdLoader } from '../../graphql/batching.js'
+import type { EntityCodec } from '../../cache/entity-cache.js'
+import type { DriverRow } from '../../database/schema.js'
+import { cachedByIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { findDriversByIds } from './queries.js'
 
-export function driverLoaders (db: Kysely<Database>, organizationId: () => string) {
+export const DRIVER: EntityCodec<DriverRow> = { entity: 'drivers', dates: ['license_expires_at', 'created_at', 'updated_at'] }
+
+export function driverLoaders (scope: LoaderScope) {
   return {
-    byId: byIdLoader((ids) => findDriversByIds(db, organizationId(), ids))
+    byId: cachedByIdLoader(scope, DRIVER, findDriversByIds)
   }
 }

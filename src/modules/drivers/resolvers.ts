@@ -5,6 +5,7 @@ import { conflict } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id, text } from '../../graphql/validation.js'
 import { findCurrentAssignments } from '../assignments/queries.js'
+import { DRIVER } from './loaders.js'
 import { driverSort, insertDriver, listDrivers, lockDriver } from './queries.js'
 import { driverPatch, newDriver } from './validation.js'
 
@@ -43,6 +44,7 @@ export const driverResolvers: Resolvers = {
         }
         return await updateVersioned(trx, 'drivers', { organizationId, id: driverId }, args.input.expectedVersion, patch, 'Driver')
       })
+      await ctx.cache.invalidate(DRIVER.entity, organizationId, [driver.id])
       ctx.loaders.drivers.byId.clear(driver.id).prime(driver.id, driver)
       return driver
     }

@@ -1,10 +1,12 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../database/schema.js'
-import { byIdLoader } from '../../graphql/batching.js'
+import type { EntityCodec } from '../../cache/entity-cache.js'
+import type { FacilityRow } from '../../database/schema.js'
+import { cachedByIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { findFacilitiesByIds } from './queries.js'
 
-export function facilityLoaders (db: Kysely<Database>, organizationId: () => string) {
+export const FACILITY: EntityCodec<FacilityRow> = { entity: 'facilities', dates: ['created_at', 'updated_at'] }
+
+export function facilityLoaders (scope: LoaderScope) {
   return {
-    byId: byIdLoader((ids) => findFacilitiesByIds(db, organizationId(), ids))
+    byId: cachedByIdLoader(scope, FACILITY, findFacilitiesByIds)
   }
 }

@@ -3,6 +3,7 @@ import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id } from '../../graphql/validation.js'
+import { FACILITY } from './loaders.js'
 import { facilitySort, insertFacility, listFacilities } from './queries.js'
 import { facilityPatch, newFacility } from './validation.js'
 
@@ -28,7 +29,9 @@ export const facilityResolvers: Resolvers = {
       const current = args.input.latitude !== undefined || args.input.longitude !== undefined
         ? await ctx.loaders.facilities.byId.load(facilityId)
         : null
-      const facility = await updateVersioned(ctx.db, 'facilities', { organizationId: viewerOf(ctx).organizationId, id: facilityId }, args.input.expectedVersion, facilityPatch(args.input, current), 'Facility')
+      const { organizationId } = viewerOf(ctx)
+      const facility = await updateVersioned(ctx.db, 'facilities', { organizationId, id: facilityId }, args.input.expectedVersion, facilityPatch(args.input, current), 'Facility')
+      await ctx.cache.invalidate(FACILITY.entity, organizationId, [facility.id])
       ctx.loaders.facilities.byId.clear(facility.id).prime(facility.id, facility)
       return facility
     }

@@ -1,12 +1,12 @@
-import type { Kysely } from 'kysely'
-import type { Database, VehicleStatus } from '../../database/schema.js'
+import type { VehicleStatus } from '../../database/schema.js'
+import type { LoaderScope } from '../../graphql/batching.js'
 import { countVehiclesByStatus } from '../vehicles/queries.js'
 
-export function fleetLoaders (db: Kysely<Database>, organizationId: () => string) {
+export function fleetLoaders (scope: LoaderScope) {
   let statusCounts: Promise<Array<{ status: VehicleStatus, count: number }>> | undefined
   return {
     vehicleStatusCounts: async () => {
-      statusCounts ??= countVehiclesByStatus(db, organizationId()).then((rows) => rows.map((r) => ({ status: r.status, count: Number(r.count) })))
+      statusCounts ??= countVehiclesByStatus(scope.db(), scope.organizationId()).then((rows) => rows.map((r) => ({ status: r.status, count: Number(r.count) })))
       return await statusCounts
     }
   }

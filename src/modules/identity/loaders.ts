@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely'
-import type { Database } from '../../database/schema.js'
-import { byIdLoader } from '../../graphql/batching.js'
+import { byIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { findUsersByIds } from './users.js'
 
-export function userLoaders (db: Kysely<Database>, organizationId: () => string) {
+// Users are not cached across requests: a deactivation or role change must apply at once.
+export function userLoaders (scope: LoaderScope) {
   return {
-    byId: byIdLoader((ids) => findUsersByIds(db, organizationId(), ids))
+    byId: byIdLoader(async (ids) => await findUsersByIds(scope.db(), scope.organizationId(), ids))
   }
 }

@@ -20,6 +20,7 @@ export const permissions = {
     drivers: SIGNED_IN,
     facility: SIGNED_IN,
     facilities: SIGNED_IN,
+    assignment: SIGNED_IN,
     assignments: SIGNED_IN,
     fleetSummary: SIGNED_IN,
     featureFlags: ADMINS,

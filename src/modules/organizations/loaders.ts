@@ -1,13 +1,17 @@
-import type { Kysely } from 'kysely'
-import type { Database, OrganizationRow } from '../../database/schema.js'
-import { byIdLoader } from '../../graphql/batching.js'
+import type { EntityCodec } from '../../cache/entity-cache.js'
+import type { OrganizationRow } from '../../database/schema.js'
+import { byIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { findOrganizationsByIds } from './queries.js'
 
-// Not tenant-scoped: an Organization is only reachable through the viewer's own User.
-export function organizationLoaders (db: Kysely<Database>) {
+export const ORGANIZATION: EntityCodec<OrganizationRow> = { entity: 'organizations', dates: ['created_at', 'updated_at'] }
+
+// Not tenant-scoped: an Organization is only reachable through the viewer's own User. Each row
+// is cached under its own id as the organization.
+export function organizationLoaders (scope: LoaderScope) {
   return {
-    byId: byIdLoader((ids) => findOrganizationsByIds(db, ids))
+    byId: byIdLoader(async (ids) => (await Promise.all(ids.map(async (id) =>
+      await scope.cache.load(ORGANIZATION, id, [id], async (missing) => await findOrganizationsByIds(scope.db(), missing))))).flat())
   }
 }
 

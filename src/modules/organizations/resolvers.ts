@@ -1,6 +1,7 @@
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
+import { ORGANIZATION } from './loaders.js'
 
 export const organizationResolvers: Resolvers = {
   Organization: {
@@ -12,6 +13,7 @@ export const organizationResolvers: Resolvers = {
       const org = await updateVersioned(ctx.db, 'organizations', { organizationId, id: organizationId }, input.expectedVersion, {
         ...(typeof input.vinCheckDigitRequired === 'boolean' ? { vin_check_digit_required: input.vinCheckDigitRequired } : {})
       }, 'Organization')
+      await ctx.cache.invalidate(ORGANIZATION.entity, org.id, [org.id])
       ctx.loaders.organizations.byId.clear(org.id).prime(org.id, org)
       return org
     }

@@ -5,8 +5,10 @@ import { conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { fromKilometers } from '../../graphql/units.js'
 import { id, text } from '../../graphql/validation.js'
+import { ASSIGNMENT } from '../assignments/loaders.js'
 import { closeAssignmentsOfVehicle } from '../assignments/queries.js'
 import { viewerOrganization } from '../organizations/loaders.js'
+import { VEHICLE } from './loaders.js'
 import { insertVehicle, listVehicles, lockVehicle, markRetired, vehicleSort } from './queries.js'
 import { newVehicle, vehiclePatch } from './validation.js'
 
@@ -36,21 +38,25 @@ export const vehicleResolvers: Resolvers = {
     updateVehicle: async (_, args, ctx) => {
       const vehicleId = id(args.id, 'id')
       const patch = vehiclePatch(args.input, await viewerOrganization(ctx))
-      const vehicle = await updateVersioned(ctx.db, 'vehicles', { organizationId: viewerOf(ctx).organizationId, id: vehicleId }, args.input.expectedVersion, patch, 'Vehicle')
+      const { organizationId } = viewerOf(ctx)
+      const vehicle = await updateVersioned(ctx.db, 'vehicles', { organizationId, id: vehicleId }, args.input.expectedVersion, patch, 'Vehicle')
+      await ctx.cache.invalidate(VEHICLE.entity, organizationId, [vehicle.id])
       ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
       return vehicle
     },
     retireVehicle: async (_, args, ctx) => {
       const vehicleId = id(args.id, 'id')
       const { organizationId } = viewerOf(ctx)
-      const vehicle = await ctx.db.transaction().execute(async (trx) => {
+      const { vehicle, endedAssignments } = await ctx.db.transaction().execute(async (trx) => {
         const current = await lockVehicle(trx, organizationId, vehicleId, 'update')
         if (current === undefined) throw notFound('Vehicle', vehicleId)
-        if (current.status === 'RETIRED') return current
-        const { upcoming } = await closeAssignmentsOfVehicle(trx, organizationId, vehicleId)
+        if (current.status === 'RETIRED') return { vehicle: current, endedAssignments: [] }
+        const { ended, upcoming } = await closeAssignmentsOfVehicle(trx, organizationId, vehicleId)
         if (upcoming > 0) throw conflict(`Vehicle has ${upcoming} upcoming assignment(s); cancel them before retiring it`, 'id')
-        return await markRetired(trx, vehicleId)
+        return { vehicle: await markRetired(trx, vehicleId), endedAssignments: ended }
       })
+      await ctx.cache.invalidate(VEHICLE.entity, organizationId, [vehicle.id])
+      await ctx.cache.invalidate(ASSIGNMENT.entity, organizationId, endedAssignments)
       ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
       ctx.loaders.assignments.currentByVehicle.clear(vehicle.id)
       return vehicle
