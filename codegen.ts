@@ -34,6 +34,7 @@ const config: CodegenConfig = {
           FacilityConnection: '../graphql/mappers.js#FacilityPage',
           VehicleAssignmentConnection: '../graphql/mappers.js#VehicleAssignmentPage',
           FleetSummary: '../graphql/mappers.js#FleetSummaryParent',
+          VehicleChange: '../modules/vehicles/events.js#VehicleChangeEvent',
           FeatureFlag: '../modules/operations/switchboard.js#FlagState',
           MaintenanceMode: '../modules/operations/switchboard.js#MaintenanceState'
         }

@@ -6,6 +6,7 @@ import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
 import { authPlugin } from './plugins/auth.js'
 import { cachePlugin } from './plugins/cache.js'
 import { databasePlugin } from './plugins/database.js'
+import { eventsPlugin } from './plugins/events.js'
 import { graphiqlPlugin } from './plugins/graphiql.js'
 import { graphqlPlugin } from './plugins/graphql.js'
 import { healthPlugin } from './plugins/health.js'
@@ -109,6 +110,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     ttlSeconds: config.CACHE_TTL_SECONDS,
     tombstoneSeconds: config.CACHE_TOMBSTONE_SECONDS
   })
+  await app.register(eventsPlugin, { url: redisUrl })
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
   await app.register(switchesPlugin, { config })
   await app.register(graphqlPlugin, { config })

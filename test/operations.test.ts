@@ -1,7 +1,8 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildTestApp, codes } from './helpers/app.js'
 import { demoDatabase, usingPostgres } from './helpers/database.js'
 import { runScript } from './helpers/process.js'
+import { privateRedis } from './helpers/redis.js'
 
 // Runtime switches: feature flags (kill switches) and read-only maintenance mode, from GraphQL
 // (an organization's admin), from the ops CLI (the whole service) and from the environment.
@@ -127,3 +128,37 @@ void t.test('the ops CLI switches the whole service; every replica follows', { s
   t.equal(bad.code, 2)
   t.match(bad.stderr, /unknown feature/)
 })
+
+void t.test('with Redis, a switch change reaches every replica at once', { skip: usingPostgres ? false : 'two replicas need one shared PostgreSQL database' }, async (t) => {
+  const redis = await privateRedis(t)
+  const database = await demoDatabase(t)
+  if (database.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  // A refresh interval far longer than the test: only the announcement can explain a change.
+  const env = { SWITCHES_REFRESH_MS: '600000', REDIS_URL: redis.url }
+  const a = await buildTestApp(t, { database, env })
+  const b = await buildTestApp(t, { database, env })
+  const adminA = await a.login('admin@fleet.example')
+  const managerB = await b.login('fleet_manager@fleet.example')
+  await new Promise((resolve) => setTimeout(resolve, 300)) // subscriptions reach Redis
+  await a.gql(SET_FLAG, { name: 'facility-writes', enabled: false }, adminA)
+  await eventually(t, async () => codes(await b.gql(CREATE_FACILITY, { code: 'PS1' }, managerB))[0] === 'FEATURE_DISABLED', 'GraphQL change on A applies on B')
+  await a.gql(SET_FLAG, { name: 'facility-writes', enabled: true }, adminA)
+  await eventually(t, async () => (await b.gql(CREATE_FACILITY, { code: 'PS2' }, managerB)).errors === undefined, 'and back')
+
+  const cli = await runScript('src/cli/ops.ts', ['maintenance', 'on', 'Announced over Redis'], { env: { DATABASE_URL: database.url, REDIS_URL: redis.url } })
+  t.match(cli.stdout, /announced to running replicas/)
+  await eventually(t, async () => codes(await b.gql(CREATE_FACILITY, { code: 'PS3' }, managerB))[0] === 'MAINTENANCE', 'the ops CLI reaches B at once')
+  await runScript('src/cli/ops.ts', ['maintenance', 'off'], { env: { DATABASE_URL: database.url, REDIS_URL: redis.url } })
+})
+
+async function eventually (t: Test, condition: () => Promise<boolean>, label: string): Promise<void> {
+  const until = Date.now() + 3000
+  while (Date.now() < until) {
+    if (await condition()) {
+      t.pass(label)
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.fail(`${label}: not within 3 s`)
+}

@@ -1,4 +1,6 @@
-import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName } from '../modules/operations/catalog.js'
+import { Redis } from 'ioredis'
+import mqemitterRedis from 'mqemitter-redis'
+import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName, SWITCHES_TOPIC } from '../modules/operations/catalog.js'
 import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
 import { openCli, runCli, UsageError } from './environment.js'
 
@@ -7,7 +9,8 @@ import { openCli, runCli, UsageError } from './environment.js'
 //   maintenance on "<message>"       read-only mode: mutations answer MAINTENANCE, reads go on
 //   maintenance off
 //   flag <name> on|off ["<reason>"]  a kill switch; off answers FEATURE_DISABLED for its operations
-// Every replica applies a change within SWITCHES_REFRESH_MS.
+// Every replica applies a change at once when REDIS_URL is set (announced over Redis), and
+// within SWITCHES_REFRESH_MS in any case.
 
 const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"]
 features: ${Object.keys(FEATURES).join(', ')}`
@@ -41,7 +44,28 @@ await runCli(async () => {
     } else {
       throw new UsageError(USAGE)
     }
+    if (command !== 'status') await announce(cli.config.REDIS_URL)
   } finally {
     await cli.database.close()
   }
 })
+
+/** Tells running replicas to re-read the switches now (best effort: they poll anyway). */
+async function announce (url: string | undefined): Promise<void> {
+  if (url === undefined) return
+  const pubConn = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null })
+  const subConn = new Redis(url, { lazyConnect: true })
+  pubConn.on('error', () => {})
+  const emitter = mqemitterRedis({ pubConn: pubConn as never, subConn: subConn as never })
+  ;(emitter as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => {})
+  const sent = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => { resolve(false) }, 2000)
+    emitter.emit({ topic: SWITCHES_TOPIC }, (err) => {
+      clearTimeout(timer)
+      resolve(err === undefined || err === null)
+    })
+  })
+  pubConn.disconnect()
+  subConn.disconnect()
+  console.log(sent ? 'announced to running replicas' : 'could not reach Redis: replicas apply the change within SWITCHES_REFRESH_MS')
+}

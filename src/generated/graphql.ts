@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRow, OrganizationRow, VehicleRow, DriverRow, FacilityRow, VehicleAssignmentRow } from '../database/schema.js';
 import type { VehiclePage, DriverPage, FacilityPage, VehicleAssignmentPage, FleetSummaryParent } from '../graphql/mappers.js';
+import type { VehicleChangeEvent } from '../modules/vehicles/events.js';
 import type { FlagState, MaintenanceState } from '../modules/operations/switchboard.js';
 import type { GraphQLContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
@@ -596,6 +597,16 @@ export type SortDirection =
   | 'ASC'
   | 'DESC';
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Vehicles of the caller's organization being created, updated or retired, on any replica.
+   * Over WebSocket at /graphql (graphql-transport-ws); authenticate in connection_init with
+   * { "authorization": "Bearer <accessToken>" }.
+   */
+  vehicleChanged: VehicleChange;
+};
+
 /** Where a switch's current value comes from. */
 export type SwitchScope =
   /** Set by an admin of the caller's organization. */
@@ -739,6 +750,18 @@ export type VehicleAssignmentEdge = {
   cursor: Scalars['String']['output'];
   node: VehicleAssignment;
 };
+
+export type VehicleChange = {
+  __typename?: 'VehicleChange';
+  kind: VehicleChangeKind;
+  /** The vehicle as it is now. */
+  vehicle: Vehicle;
+};
+
+export type VehicleChangeKind =
+  | 'CREATED'
+  | 'RETIRED'
+  | 'UPDATED';
 
 export type VehicleConnection = {
   __typename?: 'VehicleConnection';
@@ -911,6 +934,7 @@ export type ResolversTypes = {
   Role: Role;
   SortDirection: SortDirection;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SwitchScope: SwitchScope;
   UpdateDriverInput: UpdateDriverInput;
   UpdateFacilityInput: UpdateFacilityInput;
@@ -921,6 +945,8 @@ export type ResolversTypes = {
   VehicleAssignment: ResolverTypeWrapper<VehicleAssignmentRow>;
   VehicleAssignmentConnection: ResolverTypeWrapper<VehicleAssignmentPage>;
   VehicleAssignmentEdge: ResolverTypeWrapper<Omit<VehicleAssignmentEdge, 'node'> & { node: ResolversTypes['VehicleAssignment'] }>;
+  VehicleChange: ResolverTypeWrapper<VehicleChangeEvent>;
+  VehicleChangeKind: VehicleChangeKind;
   VehicleConnection: ResolverTypeWrapper<VehiclePage>;
   VehicleEdge: ResolverTypeWrapper<Omit<VehicleEdge, 'node'> & { node: ResolversTypes['Vehicle'] }>;
   VehicleFilter: VehicleFilter;
@@ -963,6 +989,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateDriverInput: UpdateDriverInput;
   UpdateFacilityInput: UpdateFacilityInput;
   UpdateOrganizationSettingsInput: UpdateOrganizationSettingsInput;
@@ -972,6 +999,7 @@ export type ResolversParentTypes = {
   VehicleAssignment: VehicleAssignmentRow;
   VehicleAssignmentConnection: VehicleAssignmentPage;
   VehicleAssignmentEdge: Omit<VehicleAssignmentEdge, 'node'> & { node: ResolversParentTypes['VehicleAssignment'] };
+  VehicleChange: VehicleChangeEvent;
   VehicleConnection: VehiclePage;
   VehicleEdge: Omit<VehicleEdge, 'node'> & { node: ResolversParentTypes['Vehicle'] };
   VehicleFilter: VehicleFilter;
@@ -1123,6 +1151,10 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   vehicles?: Resolver<ResolversTypes['VehicleConnection'], ParentType, ContextType, Partial<QueryVehiclesArgs>>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  vehicleChanged?: SubscriptionResolver<ResolversTypes['VehicleChange'], "vehicleChanged", ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1182,6 +1214,11 @@ export type VehicleAssignmentEdgeResolvers<ContextType = GraphQLContext, ParentT
   node?: Resolver<ResolversTypes['VehicleAssignment'], ParentType, ContextType>;
 };
 
+export type VehicleChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['VehicleChange'] = ResolversParentTypes['VehicleChange']> = {
+  kind?: Resolver<ResolversTypes['VehicleChangeKind'], ParentType, ContextType>;
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
+};
+
 export type VehicleConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['VehicleConnection'] = ResolversParentTypes['VehicleConnection']> = {
   edges?: Resolver<Array<ResolversTypes['VehicleEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Vehicle']>, ParentType, ContextType>;
@@ -1216,11 +1253,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   OrganizationSettings?: OrganizationSettingsResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Vehicle?: VehicleResolvers<ContextType>;
   VehicleAssignment?: VehicleAssignmentResolvers<ContextType>;
   VehicleAssignmentConnection?: VehicleAssignmentConnectionResolvers<ContextType>;
   VehicleAssignmentEdge?: VehicleAssignmentEdgeResolvers<ContextType>;
+  VehicleChange?: VehicleChangeResolvers<ContextType>;
   VehicleConnection?: VehicleConnectionResolvers<ContextType>;
   VehicleEdge?: VehicleEdgeResolvers<ContextType>;
   VehicleStatusCount?: VehicleStatusCountResolvers<ContextType>;

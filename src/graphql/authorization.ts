@@ -35,7 +35,8 @@ export function checkSwitches (field: string, ctx: GraphQLContext): void {
 export function authorize (schema: GraphQLSchema, resolvers: ResolverMap, matrix: PermissionMatrix): ResolverMap {
   const roots: Array<[RootType, ReturnType<GraphQLSchema['getQueryType']>]> = [
     ['Query', schema.getQueryType()],
-    ['Mutation', schema.getMutationType()]
+    ['Mutation', schema.getMutationType()],
+    ['Subscription', schema.getSubscriptionType()]
   ]
   const missing: string[] = []
   const wrapped: ResolverMap = { ...resolvers }
@@ -43,22 +44,23 @@ export function authorize (schema: GraphQLSchema, resolvers: ResolverMap, matrix
     if (rootType === null || rootType === undefined) continue
     const rootResolvers = { ...(resolvers[rootName] ?? {}) }
     for (const fieldName of Object.keys(rootType.getFields())) {
-      const access = matrix[rootName][fieldName]
-      const resolve = rootResolvers[fieldName] as GraphQLFieldResolver<unknown, GraphQLContext> | undefined
-      if (access === undefined) {
-        missing.push(`${rootName}.${fieldName}`)
-        continue
-      }
-      if (resolve === undefined) {
-        missing.push(`${rootName}.${fieldName} (no resolver)`)
-        continue
-      }
       const key = `${rootName}.${fieldName}`
-      rootResolvers[fieldName] = (parent: unknown, args: unknown, ctx: GraphQLContext, info: Parameters<GraphQLFieldResolver<unknown, GraphQLContext>>[3]) => {
-        checkAccess(access, ctx)
-        checkSwitches(key, ctx)
-        return resolve(parent, args as Record<string, unknown>, ctx, info)
+      const access = (matrix[rootName] as Record<string, Access> | undefined)?.[fieldName]
+      const resolver = rootResolvers[fieldName]
+      if (access === undefined || resolver === undefined) {
+        missing.push(access === undefined ? key : `${key} (no resolver)`)
+        continue
       }
+      const guard = (resolve: GraphQLFieldResolver<unknown, GraphQLContext>): GraphQLFieldResolver<unknown, GraphQLContext> =>
+        (parent, args, ctx, info) => {
+          checkAccess(access, ctx)
+          checkSwitches(key, ctx)
+          return resolve(parent, args, ctx, info)
+        }
+      // A subscription field is { subscribe, resolve }: the check goes on subscribe.
+      rootResolvers[fieldName] = typeof resolver === 'function'
+        ? guard(resolver as GraphQLFieldResolver<unknown, GraphQLContext>)
+        : { ...(resolver as object), subscribe: guard((resolver as { subscribe: GraphQLFieldResolver<unknown, GraphQLContext> }).subscribe) }
     }
     wrapped[rootName] = rootResolvers
   }

@@ -33,6 +33,8 @@ export interface GraphQLContext extends MercuriusContext {
   switches: Switchboard
   /** Per-request DataLoaders, scoped to the viewer's organization. */
   loaders: Loaders
+  /** Fresh loaders: a subscription takes new ones for each event (a connection lives for hours). */
+  newLoaders: () => Loaders
   /** The operation being executed (set before execution, for logs and metrics). */
   operation?: { name: string | undefined, type: string, started: number }
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Kind, type OperationDefinitionNode } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
@@ -49,28 +50,48 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
         app.telemetry.exception(err, { requestId, operation: operation?.name, userId: viewer?.userId, organizationId: viewer?.organizationId })
       }
     }),
-    context: (request): Omit<GraphQLContext, keyof MercuriusContext> => {
-      const viewer: Viewer | null = request.viewer
-      const organizationId = (): string => {
-        if (viewer === null) throw unauthenticated(request.authProblem ?? undefined)
-        return viewer.organizationId
-      }
-      // Shared by reference with the loaders: preExecution points it at the replica for queries.
-      const route = { db: app.db }
-      return {
-        requestId: request.id,
-        log: request.log,
-        config,
-        viewer,
-        authProblem: request.authProblem,
-        db: app.db,
-        route,
-        cache: app.entityCache,
-        switches: app.switches,
-        loaders: createLoaders({ db: () => route.db, organizationId, cache: app.entityCache })
+    context: (request) => contextFor({ id: request.id, log: request.log }, request.viewer, request.authProblem),
+    subscription: {
+      emitter: app.events,
+      // Before connection_init: no viewer. onConnect replaces the context with the viewer's.
+      context: (_socket, request) => contextFor({ id: request.id, log: request.log }, null, 'Send { "authorization": "Bearer <accessToken>" } in connection_init'),
+      onConnect: async ({ payload }: { payload?: { authorization?: unknown } }) => {
+        const header = typeof payload?.authorization === 'string' ? payload.authorization : ''
+        const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1]
+        if (token === undefined) return false
+        try {
+          const viewer = await app.accessTokens.verify(token)
+          return contextFor({ id: randomUUID(), log: app.log.child({ userId: viewer.userId, organizationId: viewer.organizationId, transport: 'websocket' }) }, viewer, null)
+        } catch {
+          return false
+        }
       }
     }
   })
+
+  /** The per-request context: HTTP requests and subscription connections alike. */
+  function contextFor (request: { id: string, log: FastifyBaseLogger }, viewer: Viewer | null, authProblem: string | null): Omit<GraphQLContext, keyof MercuriusContext> {
+    const organizationId = (): string => {
+      if (viewer === null) throw unauthenticated(authProblem ?? undefined)
+      return viewer.organizationId
+    }
+    // Shared by reference with the loaders: preExecution points it at the replica for queries.
+    const route = { db: app.db }
+    const newLoaders = () => createLoaders({ db: () => route.db, organizationId, cache: app.entityCache })
+    return {
+      requestId: request.id,
+      log: request.log,
+      config,
+      viewer,
+      authProblem,
+      db: app.db,
+      route,
+      cache: app.entityCache,
+      switches: app.switches,
+      loaders: newLoaders(),
+      newLoaders
+    }
+  }
 
   // Operation name and type: on the request's log lines and in the duration histogram.
   app.graphql.addHook('preExecution', async (_schema, document, context) => {
@@ -91,4 +112,4 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     const { operation } = context as GraphQLContext
     if (operation !== undefined) app.instruments.observeOperation(operation.name, operation.type, (performance.now() - operation.started) / 1000)
   })
-}, { name: 'graphql', dependencies: ['database', 'cache', 'auth', 'metrics', 'switches', 'telemetry'] })
+}, { name: 'graphql', dependencies: ['database', 'cache', 'events', 'auth', 'metrics', 'switches', 'telemetry'] })

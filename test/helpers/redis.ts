@@ -37,6 +37,7 @@ export async function privateRedis (t: Teardown): Promise<PrivateRedis> {
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    probe.on('error', () => { /* not up yet: the loop retries */ })
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
         await probe.connect()
@@ -70,11 +71,13 @@ export async function privateRedis (t: Teardown): Promise<PrivateRedis> {
     stop,
     pause: async (ms) => {
       const admin = new Redis(url)
+      admin.on('error', () => {})
       await admin.call('CLIENT', 'PAUSE', String(ms), 'ALL')
       admin.disconnect()
     },
     client: () => {
       const client = new Redis(url)
+      client.on('error', () => {})
       clients.push(client)
       return client
     }

@@ -44,6 +44,9 @@ export const permissions = {
     setFeatureFlag: ADMINS,
     setMaintenanceMode: ADMINS,
     reportClientError: 'public'
+  },
+  Subscription: {
+    vehicleChanged: SIGNED_IN
   }
 } satisfies Record<string, Record<string, Access>>
 

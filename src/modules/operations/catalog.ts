@@ -46,6 +46,9 @@ export function isFeatureName (name: string): name is FeatureName {
   return Object.prototype.hasOwnProperty.call(FEATURES, name)
 }
 
+/** Event-bus topic announcing that feature flags or maintenance mode changed. */
+export const SWITCHES_TOPIC = 'fleet/switches/changed'
+
 export const ALLOWED_DURING_MAINTENANCE = new Set([
   'Mutation.login',
   'Mutation.refreshSession',

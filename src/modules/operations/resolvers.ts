@@ -1,9 +1,17 @@
 import type { Resolvers } from '../../generated/graphql.js'
-import { viewerOf } from '../../graphql/context.js'
+import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { badInput } from '../../graphql/errors.js'
 import { optionalText, text } from '../../graphql/validation.js'
-import { FEATURES, type FeatureName, isFeatureName } from './catalog.js'
+import { FEATURES, type FeatureName, isFeatureName, SWITCHES_TOPIC } from './catalog.js'
 import { endMaintenance, startMaintenance, upsertFeatureFlag } from './queries.js'
+
+/** Applies a switch change here at once and tells the other replicas. */
+async function announceSwitchChange (ctx: GraphQLContext): Promise<void> {
+  await ctx.switches.reload()
+  ctx.app.events.emit({ topic: SWITCHES_TOPIC }, (err) => {
+    if (err !== undefined && err !== null) ctx.log.warn({ err }, 'could not announce a switch change; other replicas pick it up within SWITCHES_REFRESH_MS')
+  })
+}
 
 const MAX_REPORT = { message: 2000, stack: 16000, url: 2000, userAgent: 500, release: 100 }
 
@@ -26,7 +34,7 @@ export const operationsResolvers: Resolvers = {
         reason: optionalText(args.reason, 'reason', 500),
         updated_by: viewer.userId
       })
-      await ctx.switches.reload()
+      await announceSwitchChange(ctx)
       ctx.log.warn({ event: 'feature_flag_changed', flag: args.name, enabled: args.enabled }, `feature ${args.name} switched ${args.enabled ? 'on' : 'off'}`)
       return ctx.switches.flag(args.name, viewer.organizationId)
     },
@@ -41,7 +49,7 @@ export const operationsResolvers: Resolvers = {
       } else {
         await endMaintenance(ctx.db, viewer.organizationId)
       }
-      await ctx.switches.reload()
+      await announceSwitchChange(ctx)
       ctx.log.warn({ event: 'maintenance_mode_changed', enabled: args.enabled }, `maintenance mode ${args.enabled ? 'on' : 'off'}`)
       return ctx.switches.maintenance(viewer.organizationId)
     },

@@ -1,6 +1,6 @@
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
-import { viewerOf } from '../../graphql/context.js'
+import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { fromKilometers } from '../../graphql/units.js'
@@ -8,6 +8,7 @@ import { id, text } from '../../graphql/validation.js'
 import { ASSIGNMENT } from '../assignments/loaders.js'
 import { closeAssignmentsOfVehicle } from '../assignments/queries.js'
 import { viewerOrganization } from '../organizations/loaders.js'
+import { publishVehicleChange, type VehicleChangeEvent, vehicleTopic } from './events.js'
 import { VEHICLE } from './loaders.js'
 import { insertVehicle, listVehicles, lockVehicle, markRetired, vehicleSort } from './queries.js'
 import { newVehicle, vehiclePatch } from './validation.js'
@@ -33,6 +34,7 @@ export const vehicleResolvers: Resolvers = {
     createVehicle: async (_, { input }, ctx) => {
       const vehicle = await insertVehicle(ctx.db, newVehicle(input, await viewerOrganization(ctx)))
       ctx.loaders.vehicles.byId.prime(vehicle.id, vehicle)
+      await publishVehicleChange(ctx, 'CREATED', vehicle)
       return vehicle
     },
     updateVehicle: async (_, args, ctx) => {
@@ -42,21 +44,23 @@ export const vehicleResolvers: Resolvers = {
       const vehicle = await updateVersioned(ctx.db, 'vehicles', { organizationId, id: vehicleId }, args.input.expectedVersion, patch, 'Vehicle')
       await ctx.cache.invalidate(VEHICLE.entity, organizationId, [vehicle.id])
       ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
+      await publishVehicleChange(ctx, 'UPDATED', vehicle)
       return vehicle
     },
     retireVehicle: async (_, args, ctx) => {
       const vehicleId = id(args.id, 'id')
       const { organizationId } = viewerOf(ctx)
-      const { vehicle, endedAssignments } = await ctx.db.transaction().execute(async (trx) => {
+      const { vehicle, endedAssignments, changed } = await ctx.db.transaction().execute(async (trx) => {
         const current = await lockVehicle(trx, organizationId, vehicleId, 'update')
         if (current === undefined) throw notFound('Vehicle', vehicleId)
-        if (current.status === 'RETIRED') return { vehicle: current, endedAssignments: [] }
+        if (current.status === 'RETIRED') return { vehicle: current, endedAssignments: [], changed: false }
         const { ended, upcoming } = await closeAssignmentsOfVehicle(trx, organizationId, vehicleId)
         if (upcoming > 0) throw conflict(`Vehicle has ${upcoming} upcoming assignment(s); cancel them before retiring it`, 'id')
-        return { vehicle: await markRetired(trx, vehicleId), endedAssignments: ended }
+        return { vehicle: await markRetired(trx, vehicleId), endedAssignments: ended, changed: true }
       })
       await ctx.cache.invalidate(VEHICLE.entity, organizationId, [vehicle.id])
       await ctx.cache.invalidate(ASSIGNMENT.entity, organizationId, endedAssignments)
+      if (changed) await publishVehicleChange(ctx, 'RETIRED', vehicle)
       ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
       ctx.loaders.assignments.currentByVehicle.clear(vehicle.id)
       return vehicle
@@ -78,5 +82,21 @@ export const vehicleResolvers: Resolvers = {
     createdAt: (v) => v.created_at,
     updatedAt: (v) => v.updated_at
   },
-  VehicleConnection: connectionResolvers
+  VehicleConnection: connectionResolvers,
+  Subscription: {
+    vehicleChanged: {
+      subscribe: async (_, __, ctx) => await ctx.pubsub.subscribe(vehicleTopic(viewerOf(ctx).organizationId)),
+      resolve: (payload: { vehicleChanged: VehicleChangeEvent }, _: unknown, ctx: GraphQLContext) => {
+        ctx.loaders = ctx.newLoaders()
+        return payload.vehicleChanged
+      }
+    }
+  },
+  VehicleChange: {
+    vehicle: async (change, _, ctx) => {
+      const vehicle = await ctx.loaders.vehicles.byId.load(change.vehicleId)
+      if (vehicle === null) throw new Error(`Vehicle ${change.vehicleId} of a change event is missing`)
+      return vehicle
+    }
+  }
 }

@@ -1,0 +1,61 @@
+// A minimal graphql-transport-ws client (the protocol of the `graphql-ws` library) on Node's
+// built-in WebSocket, enough to connect, authenticate and collect a subscription's events.
+
+export interface SubscriptionClient {
+  /** Events received for the subscription, in order. */
+  events: any[]
+  /** Resolves once `count` events have arrived (rejects after `timeoutMs`). */
+  waitFor: (count: number, timeoutMs?: number) => Promise<any[]>
+  close: () => void
+}
+
+interface Teardown {
+  teardown: (fn: () => unknown) => void
+}
+
+/** Opens a connection; resolves with the close code when the server refuses connection_init. */
+export async function subscribe (t: Teardown, url: string, authorization: string | undefined, query: string): Promise<SubscriptionClient | { refused: number }> {
+  const socket = new WebSocket(url, 'graphql-transport-ws')
+  t.teardown(() => { socket.close() })
+  const events: any[] = []
+  const waiters: Array<() => void> = []
+  const acked = new Promise<boolean>((resolve, reject) => {
+    socket.addEventListener('open', () => {
+      socket.send(JSON.stringify({ type: 'connection_init', payload: authorization === undefined ? {} : { authorization } }))
+    })
+    socket.addEventListener('message', (message) => {
+      const data = JSON.parse(String(message.data)) as { type: string, id?: string, payload?: unknown }
+      if (data.type === 'connection_ack') resolve(true)
+      if (data.type === 'next') {
+        events.push(data.payload)
+        for (const wake of waiters.splice(0)) wake()
+      }
+      if (data.type === 'connection_error' || data.type === 'error') resolve(false)
+    })
+    socket.addEventListener('close', () => { resolve(false) })
+    socket.addEventListener('error', () => { reject(new Error('websocket error')) })
+  })
+  if (!await acked) {
+    const code = await new Promise<number>((resolve) => {
+      if (socket.readyState === WebSocket.CLOSED) resolve(4403)
+      else socket.addEventListener('close', (event) => { resolve(event.code) })
+    })
+    return { refused: code }
+  }
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }))
+  return {
+    events,
+    close: () => { socket.close() },
+    waitFor: async (count, timeoutMs = 10_000) => {
+      const until = Date.now() + timeoutMs
+      while (events.length < count) {
+        if (Date.now() > until) throw new Error(`expected ${count} event(s), got ${events.length}: ${JSON.stringify(events)}`)
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve)
+          setTimeout(resolve, 100)
+        })
+      }
+      return events
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import t from 'tap'
+import { buildTestApp } from './helpers/app.js'
+import { demoDatabase, usingPostgres } from './helpers/database.js'
+import { dataFetcher } from './helpers/graphql.js'
+import { privateRedis } from './helpers/redis.js'
+import { type SubscriptionClient, subscribe } from './helpers/websocket.js'
+
+// vehicleChanged across replicas: a change made through replica A reaches subscribers connected
+// to replica B through Redis, only those of the same organization, over graphql-transport-ws
+// with the access token in connection_init.
+
+const SUBSCRIPTION = 'subscription { vehicleChanged { kind vehicle { id name status } } }'
+
+void t.test('vehicleChanged fans out across replicas, scoped to the organization', { timeout: 60_000 }, async (t) => {
+  const redis = await privateRedis(t)
+  // With PostgreSQL both replicas share one database; with PGlite each has its own copy of
+  // the demo (same ids), which is enough to follow an event from one to the other.
+  const shared = usingPostgres ? await demoDatabase(t) : undefined
+  const a = await buildTestApp(t, { database: shared, env: { REDIS_URL: redis.url } })
+  const b = await buildTestApp(t, { database: shared, env: { REDIS_URL: redis.url } })
+  const base = await b.app.listen({ host: '127.0.0.1', port: 0 })
+  const url = `${base.replace('http', 'ws')}/graphql`
+
+  const demoOnB = await subscribe(t, url, `Bearer ${await b.login('viewer@fleet.example')}`, SUBSCRIPTION) as SubscriptionClient
+  const otherOnB = await subscribe(t, url, `Bearer ${await b.login('viewer@other.example')}`, SUBSCRIPTION) as SubscriptionClient
+  t.ok(Array.isArray(demoOnB.events) && Array.isArray(otherOnB.events), 'both subscribers connected and acknowledged')
+  await new Promise((resolve) => setTimeout(resolve, 300)) // SUBSCRIBE reaches Redis
+
+  const onA = dataFetcher(a.gql, await a.login('fleet_manager@fleet.example'))
+  const vehicle = (await onA<any>('{ vehicles(first: 1, filter: { status: [ACTIVE] }) { nodes { id version } } }')).vehicles.nodes[0]
+  await onA('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, name: "Renamed on replica A" }) { id } }', { id: vehicle.id, v: vehicle.version })
+  const created = (await onA<any>('mutation { createVehicle(input: { number: "SUB-1", name: "Subscribed", vin: "1FTBR1C80MKA00001", make: "Ford", model: "Transit", year: 2024, type: VAN, fuelType: GASOLINE }) { id } }')).createVehicle.id
+  await onA('mutation ($id: ID!) { retireVehicle(id: $id) { id } }', { id: created })
+
+  const events = await demoOnB.waitFor(3)
+  t.same(events.map((e) => e.data.vehicleChanged.kind), ['UPDATED', 'CREATED', 'RETIRED'])
+  t.same(events[0].data.vehicleChanged.vehicle, { id: vehicle.id, name: 'Renamed on replica A', status: 'ACTIVE' }, 'the vehicle as it is now, loaded on B')
+  t.equal(events[2].data.vehicleChanged.vehicle.status, 'RETIRED')
+
+  const onOther = dataFetcher(a.gql, await a.login('fleet_manager@other.example'))
+  const theirs = (await onOther<any>('{ vehicles(first: 1) { nodes { id version } } }')).vehicles.nodes[0]
+  await onOther('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, name: "Other fleet change" }) { id } }', { id: theirs.id, v: theirs.version })
+  const otherEvents = await otherOnB.waitFor(1)
+  t.equal(otherEvents[0].data.vehicleChanged.vehicle.name, 'Other fleet change')
+  t.equal(otherEvents.length, 1, 'the other organization got only its own event')
+  t.equal(demoOnB.events.length, 3, 'and demo never saw it')
+  t.notOk(JSON.stringify(otherEvents).includes(vehicle.id), 'no demo vehicle id reached the other organization')
+})
+
+void t.test('connection_init without a valid token is refused', async (t) => {
+  const { app, config } = await buildTestApp(t)
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  const url = `${base.replace('http', 'ws')}/graphql`
+  for (const [label, authorization] of [['no token', undefined], ['garbage', 'Bearer nope'], ['not bearer', 'Basic abc']] as const) {
+    const result = await subscribe(t, url, authorization, SUBSCRIPTION)
+    t.ok('refused' in result, `${label}: refused`)
+  }
+  t.ok(config.JWT_SECRET.length >= 32)
+})
