@@ -100,7 +100,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(loadSheddingPlugin, { config })
   await app.register(databasePlugin, {
     target: options.database ?? targetFromConfig(config),
-    readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL))
+    readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL)),
+    replicaCheck: { intervalMs: config.REPLICA_CHECK_INTERVAL_MS, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }
   })
   const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
   await app.register(cachePlugin, {

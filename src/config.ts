@@ -107,6 +107,7 @@ export const settings = {
   LOG_LEVEL: oneOf('pino log level.', 'info', LOG_LEVELS),
   DATABASE_URL: url('PostgreSQL connection string. Unset: the embedded PGlite database under `DATA_DIR` (not allowed in production).', POSTGRES),
   DATABASE_READ_URL: url('Optional read replica; reads go there, writes and read-after-write to `DATABASE_URL`.', POSTGRES),
+  REPLICA_CHECK_INTERVAL_MS: integer('How often the read replica is checked; while it does not answer, queries read from the primary.', 5000, 100, 600000),
   DB_POOL_MAX: integer('Maximum connections in the pool (per replica of the service).', 20, 1, 1000),
   DB_IDLE_TIMEOUT_MS: integer('Close a pooled connection after it has been idle this long.', 30000, 0),
   DB_CONNECTION_TIMEOUT_MS: integer('How long a request waits for a pooled connection before failing with `SERVICE_UNAVAILABLE`.', 5000, 1),

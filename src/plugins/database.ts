@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Kysely } from 'kysely'
-import type { LogEvent } from 'kysely'
+import { type LogEvent, sql } from 'kysely'
 import { connectDatabase, type DatabaseHandle, type DatabaseTarget } from '../database/connect.js'
+import { withTimeout } from '../health/checks.js'
 import { endpointOf } from '../telemetry/endpoint.js'
 import type { DependencyRecord } from '../telemetry/telemetry.js'
 import type { Database } from '../database/schema.js'
@@ -24,6 +25,8 @@ export interface DatabasePluginOptions {
   target: DatabaseTarget
   /** A read replica (DATABASE_READ_URL). */
   readTarget?: DatabaseTarget
+  /** How often the replica is checked, and how long a check may take. */
+  replicaCheck: { intervalMs: number, timeoutMs: number }
 }
 
 export const databasePlugin = fp(async (app: FastifyInstance, options: DatabasePluginOptions) => {
@@ -49,8 +52,22 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
   app.decorate('database', handle)
   app.decorate('db', handle.db)
   app.decorate('replica', replica)
-  app.decorate('readDb', replica?.db ?? handle.db)
+  // Queries read from the replica while it answers; when it does not, from the primary, so a
+  // replica outage costs capacity, not availability.
+  let replicaUp = replica !== null
+  app.decorate('readDb', { getter: () => replica !== null && replicaUp ? replica.db : handle.db })
+  let monitor: NodeJS.Timeout | undefined
+  if (replica !== null) {
+    const check = async () => {
+      const up = await withTimeout(sql`SELECT 1`.execute(replica.db), options.replicaCheck.timeoutMs).then(() => true, () => false)
+      if (up !== replicaUp) app.log.warn({ replica: up ? 'up' : 'down' }, up ? 'read replica answers again: queries read from it' : 'read replica not answering: queries read from the primary')
+      replicaUp = up
+    }
+    monitor = setInterval(() => { void check() }, options.replicaCheck.intervalMs)
+    monitor.unref()
+  }
   app.addHook('onClose', async () => {
+    clearInterval(monitor)
     await handle.close()
     await replica?.close()
   })

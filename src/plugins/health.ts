@@ -42,6 +42,12 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
   const settings = { timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS, slowMs: config.HEALTH_DB_SLOW_MS }
   const database = shared(async () => await checkDatabase(app.database, settings), config.HEALTH_CACHE_MS)
   const cache = shared(async () => await checkCache(app.cache, settings), config.HEALTH_CACHE_MS)
+  const replica = shared(async () => {
+    if (app.replica === null) return null
+    const check = await checkDatabase(app.replica, settings)
+    // Reads fall back to the primary while the replica is down: degraded, not unhealthy.
+    return check.status === 'down' ? { ...check, status: 'down' as const, message: `Read replica unreachable: queries read from the primary (${check.message})` } : { ...check, message: check.message.replace('Database', 'Read replica') }
+  }, config.HEALTH_CACHE_MS)
   const limit = memoryLimitBytes()
   const started = Date.now()
 
@@ -81,9 +87,10 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
   })
 
   app.get('/health', QUIET, async (_request, reply) => {
-    const [databaseCheck, cacheCheck] = await Promise.all([database(), cache()])
+    const [databaseCheck, cacheCheck, replicaCheck] = await Promise.all([database(), cache(), replica()])
     const memory = checkMemory(limit, config.MEMORY_DEGRADED_PERCENT)
     const checks: Record<string, CheckResult> = { database: databaseCheck, redis: cacheCheck, memory }
+    if (replicaCheck !== null) checks.replica = replicaCheck
     if (app.isUnderPressure()) {
       const { eventLoopDelay, heapUsed } = app.memoryUsage()
       checks.load = { status: 'degraded', message: `Shedding load: event-loop delay ${Math.round(eventLoopDelay)} ms, heap ${Math.round(heapUsed / 1048576)} MB used` }

@@ -30,6 +30,8 @@ export interface TestApp {
 export interface TestAppOptions {
   env?: Record<string, string>
   database?: DatabaseTarget
+  /** A second database standing in for a read replica. */
+  readDatabase?: DatabaseTarget
   /** Receives the app's JSON log lines. */
   logStream?: { write: (line: string) => void }
 }
@@ -46,7 +48,7 @@ export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): 
     ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
     ...options.env
   })
-  const app = await buildApp(config, { database, logStream: options.logStream })
+  const app = await buildApp(config, { database, readDatabase: options.readDatabase, logStream: options.logStream })
   t.teardown(async () => { await app.close() })
 
   const gql: TestApp['gql'] = async (query, variables, token) => {

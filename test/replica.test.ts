@@ -1,0 +1,46 @@
+import t from 'tap'
+import { buildTestApp } from './helpers/app.js'
+import { demoDatabase, usingPostgres } from './helpers/database.js'
+import { dataFetcher } from './helpers/graphql.js'
+import { tcpProxy } from './helpers/tcp.js'
+
+// DATABASE_READ_URL: queries read from the replica; a mutation writes to the primary and reads
+// what it wrote from there in the same request. Two independent copies of the demo database
+// stand in for primary and replica, so "which one answered" is visible in the data: a write
+// reaches only the primary.
+
+void t.test('queries read the replica, mutations the primary, and a dead replica falls back', { skip: usingPostgres ? false : 'needs two PostgreSQL databases', timeout: 60_000 }, async (t) => {
+  const primary = await demoDatabase(t)
+  const replicaDb = await demoDatabase(t)
+  if (primary.kind !== 'postgres' || replicaDb.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  const upstream = new URL(replicaDb.url)
+  const proxy = await tcpProxy(t, Number(upstream.port === '' ? 5432 : upstream.port))
+  upstream.host = `127.0.0.1:${proxy.port}`
+  const replica = { ...replicaDb, url: upstream.toString(), pool: { ...replicaDb.pool, connectionTimeoutMs: 500 } }
+  const { gql, login, app } = await buildTestApp(t, {
+    database: primary,
+    readDatabase: replica,
+    env: { CACHE_TTL_SECONDS: '0', REPLICA_CHECK_INTERVAL_MS: '200', HEALTH_CHECK_TIMEOUT_MS: '300', HEALTH_CACHE_MS: '0' }
+  })
+  const on = dataFetcher(gql, await login('fleet_manager@fleet.example'))
+  const vehicle = (await on<any>('{ vehicles(first: 1) { nodes { id name version } } }')).vehicles.nodes[0]
+
+  const written = await on<any>('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, name: "Written to the primary" }) { name version facility { name } } }', { id: vehicle.id, v: vehicle.version })
+  t.equal(written.updateVehicle.name, 'Written to the primary', 'the mutation reads back its own write (primary)')
+  t.equal(written.updateVehicle.version, vehicle.version + 1)
+
+  const read = async () => (await on<any>('query ($id: ID!) { vehicle(id: $id) { name } vehicles(filter: { search: "Written to the primary" }) { totalCount } }', { id: vehicle.id }))
+  t.same(await read(), { vehicle: { name: vehicle.name }, vehicles: { totalCount: 0 } }, 'queries read the replica (which never got the write)')
+  t.match((await app.inject('/health')).json(), { status: 'healthy', checks: { replica: { status: 'ok', message: /Read replica/ } } })
+
+  proxy.blackhole()
+  proxy.reset()
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  t.same(await read(), { vehicle: { name: 'Written to the primary' }, vehicles: { totalCount: 1 } }, 'replica down: queries read the primary, no client error')
+  t.match((await app.inject('/health')).json(), { status: 'degraded', checks: { replica: { status: 'down' }, database: { status: 'ok' } } })
+  t.equal((await app.inject('/health/readiness')).statusCode, 200, 'still ready')
+
+  proxy.restore()
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  t.same((await read()).vehicle, { name: vehicle.name }, 'replica back: queries read it again')
+})
