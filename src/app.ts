@@ -83,6 +83,7 @@ function traceOf (bindings: Record<string, unknown>, args: unknown[], severity: 
 export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const telemetry = await createTelemetry(config)
   const app = Fastify({
+    bodyLimit: config.BODY_LIMIT_BYTES,
     logger: { ...loggerOptions(config, telemetry), ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
     // An incoming x-request-id (from the ingress or the SPA) is kept when it looks like an id,
     // so one id follows a request through every log; anything else gets a fresh UUID.

@@ -142,13 +142,20 @@ export const settings = {
   SENTRY_TRACES_SAMPLE_RATE: ratio('Share of requests traced by Sentry (0 to 1).', 0.1),
   APPLICATIONINSIGHTS_CONNECTION_STRING: text('Azure Application Insights connection string. Unset: the SDK is not loaded.'),
   APPLICATIONINSIGHTS_SAMPLING_PERCENTAGE: integer('Share of requests and dependencies sent to Application Insights, in percent.', 100, 0, 100),
+  MAX_QUERY_DEPTH: integer('Deepest selection nesting a GraphQL operation may have (QUERY_TOO_COMPLEX beyond).', 12, 1, 100),
+  MAX_QUERY_COST: integer('Highest cost of an operation: one per field, multiplied by the page sizes of the connections above it.', 10000, 1),
+  MAX_QUERY_ALIASES: integer('Most aliases one operation may use.', 30, 0, 10000),
+  MAX_QUERY_TOKENS: integer('Most lexical tokens a GraphQL document may have (checked before parsing).', 5000, 1),
+  MAX_BATCHED_OPERATIONS: integer('Most operations in one batched request (a JSON array of operations).', 10, 1, 100),
+  BODY_LIMIT_BYTES: integer('Largest request body accepted (413 beyond).', 1048576, 1024),
+  INTROSPECTION: flag('Answer introspection queries (__schema, __type). Defaults to on outside production.', undefined),
   SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined)
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE'> & {
+export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -162,6 +169,7 @@ export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV
   SENTRY_ENVIRONMENT: string
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
   CACHE_NAMESPACE: string
+  INTROSPECTION: boolean
 }
 
 export class ConfigError extends Error {
@@ -245,6 +253,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     MAINTENANCE_MESSAGE: config.MAINTENANCE_MESSAGE ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.',
     SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV,
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL === undefined ? 0 : 1000),
-    CACHE_NAMESPACE: config.CACHE_NAMESPACE ?? 'fleet'
+    CACHE_NAMESPACE: config.CACHE_NAMESPACE ?? 'fleet',
+    // GraphiQL needs introspection: enabling it in production enables introspection too.
+    INTROSPECTION: config.INTROSPECTION ?? (!production || config.GRAPHIQL === true)
   }
 }

@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql'
 import type { ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import type { ConstraintMeaning } from '../modules/index.js'
-import { AppError, type ErrorCode, type ErrorExtensions } from './errors.js'
+import { AppError, ERROR_CODES, type ErrorCode, type ErrorExtensions } from './errors.js'
 
 // Every error leaving the API gets an `extensions.code`. Expected failures keep their message;
 // database errors become CONFLICT / BAD_USER_INPUT / SERVICE_UNAVAILABLE with a message in the
@@ -90,8 +90,10 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
   // graphql-js's own errors: syntax, validation and variable coercion carry no path.
   if (original === undefined || original instanceof GraphQLError) {
     if (error.path === undefined) {
-      const code = (error.extensions.code as ErrorCode | undefined) ?? 'BAD_USER_INPUT'
-      return { error: withCode(error, { code: code === 'BAD_USER_INPUT' ? code : 'BAD_USER_INPUT' }), status: 400 }
+      // A code set by our own validation rules (QUERY_TOO_COMPLEX) stays; anything else is bad input.
+      const code = error.extensions.code
+      const known = typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? code as ErrorCode : 'BAD_USER_INPUT'
+      return { error: withCode(error, { ...error.extensions, code: known }), status: 400 }
     }
   }
   // Fastify and Mercurius request errors (malformed JSON, unsupported method, persisted query miss).

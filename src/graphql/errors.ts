@@ -6,6 +6,11 @@ const { ErrorWithProps } = mercurius
 // in `extensions.code`. Expected failures are thrown as AppError; anything else is a bug or an
 // outage and is logged, then masked as INTERNAL_SERVER_ERROR (see error-formatter.ts).
 
+export const ERROR_CODES = [
+  'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED',
+  'FEATURE_DISABLED', 'MAINTENANCE', 'SERVICE_UNAVAILABLE', 'QUERY_TOO_COMPLEX', 'INTERNAL_SERVER_ERROR'
+] as const
+
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'
@@ -29,8 +34,9 @@ export interface ErrorExtensions {
 export class AppError extends ErrorWithProps {
   declare extensions: ErrorExtensions
 
-  constructor (code: ErrorCode, message: string, extra: Omit<ErrorExtensions, 'code'> = {}) {
-    super(message, { code, ...extra })
+  /** `statusCode` is the HTTP status when the response has no data (e.g. 400 for a refused query). */
+  constructor (code: ErrorCode, message: string, extra: Omit<ErrorExtensions, 'code'> = {}, statusCode?: number) {
+    super(message, { code, ...extra }, statusCode)
     this.name = 'AppError'
   }
 

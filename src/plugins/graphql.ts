@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Kind, type OperationDefinitionNode } from 'graphql'
+import { Kind, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
 import type { Config } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
 import type { GraphQLContext, Viewer } from '../graphql/context.js'
 import { createErrorFormatter } from '../graphql/error-formatter.js'
-import { unauthenticated } from '../graphql/errors.js'
+import { AppError, unauthenticated } from '../graphql/errors.js'
+import { checkComplexity, checkTokens } from '../graphql/limits.js'
 import { DateTime } from '../graphql/scalars.js'
 import { loadSchema } from '../graphql/schema.js'
 import { permissions } from '../modules/identity/permissions.js'
@@ -31,6 +32,7 @@ function mergeResolvers (maps: readonly object[]): ResolverMap {
 
 export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQLPluginOptions) => {
   const { schema } = loadSchema()
+  const limits = { maxTokens: config.MAX_QUERY_TOKENS, maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_QUERY_ALIASES }
   const resolvers = authorize(schema, mergeResolvers(moduleResolvers), permissions)
 
   await app.register(mercurius, {
@@ -39,6 +41,8 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     path: '/graphql',
     graphiql: false,
     jit: 1,
+    allowBatchedQueries: true,
+    validationRules: config.INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule],
     errorFormatter: createErrorFormatter({
       constraints: constraintMeanings,
       mask: config.NODE_ENV === 'production',
@@ -93,14 +97,27 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     }
   }
 
+  // Too many tokens is refused before the parser sees the document.
+  app.graphql.addHook('preParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
+  // A batch (JSON array of operations) is bounded too.
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.url === '/graphql' && Array.isArray(request.body) && request.body.length > config.MAX_BATCHED_OPERATIONS) {
+      throw new AppError('QUERY_TOO_COMPLEX', `A batch may hold at most ${config.MAX_BATCHED_OPERATIONS} operations, got ${request.body.length}`, { limit: config.MAX_BATCHED_OPERATIONS }, 400)
+    }
+  })
+
   // Operation name and type: on the request's log lines and in the duration histogram.
-  app.graphql.addHook('preExecution', async (_schema, document, context) => {
+  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
     const ctx = context as GraphQLContext
     const body = ctx.reply.request.body as { operationName?: unknown } | undefined
     const query = ctx.reply.request.query as { operationName?: unknown } | undefined
     const requested = body?.operationName ?? query?.operationName
     const operation = document.definitions.find((d): d is OperationDefinitionNode =>
       d.kind === Kind.OPERATION_DEFINITION && (typeof requested !== 'string' || d.name?.value === requested))
+    // Depth, cost and aliases need the variables (page sizes), so they are checked here, after
+    // validation and before anything executes (a validation rule with variables would disable
+    // Mercurius's cache of parsed and validated documents).
+    checkComplexity(schema, document, operation?.name?.value, variables ?? {}, limits)
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
     // Queries read from the replica when there is one; a mutation, and everything it reads
     // afterwards in this request, uses the primary.

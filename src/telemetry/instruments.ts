@@ -1,7 +1,7 @@
 import client from '@prometheus-io/client'
 import type { LogEvent } from 'kysely'
 import type { PoolStats } from '../database/connect.js'
-import type { ErrorCode } from '../graphql/errors.js'
+import { ERROR_CODES } from '../graphql/errors.js'
 
 // The service's own Prometheus metrics. Bucket edges sit on the runbook's objectives (requests:
 // p95 < 0.5 s, p99 < 1 s; database: p95 < 0.1 s) so the recording rules can compute them.
@@ -14,11 +14,6 @@ const REDIS_BUCKETS = [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 /** Operation names come from clients: only this many distinct ones get their own label value. */
 const MAX_OPERATION_NAMES = 200
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
-
-const ERROR_CODES: readonly ErrorCode[] = [
-  'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED',
-  'FEATURE_DISABLED', 'MAINTENANCE', 'SERVICE_UNAVAILABLE', 'QUERY_TOO_COMPLEX', 'INTERNAL_SERVER_ERROR'
-]
 
 export type DatabaseFailureKind = 'connection' | 'timeout' | 'constraint' | 'other'
 

@@ -1,0 +1,56 @@
+import t from 'tap'
+import { buildTestApp, codes } from './helpers/app.js'
+
+// Abuse limits: refused before execution with QUERY_TOO_COMPLEX (400), saying what and how much.
+
+const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars', DATABASE_URL: 'postgres://unused.invalid/db' }
+
+void t.test('depth, cost, aliases and tokens', async (t) => {
+  const { gql, login, statementsOf } = await buildTestApp(t, { env: { MAX_QUERY_DEPTH: '6', MAX_QUERY_COST: '1000', MAX_QUERY_ALIASES: '5', MAX_QUERY_TOKENS: '300' } })
+  const token = await login('viewer@fleet.example')
+  const refused = async (label: string, query: string, variables = {}, pattern?: RegExp) => {
+    const response = await gql(query, variables, token)
+    t.same(codes(response), ['QUERY_TOO_COMPLEX'], label)
+    t.equal(response.status, 400, `${label}: 400`)
+    t.equal(statementsOf(response), 0, `${label}: nothing ran`)
+    if (pattern !== undefined) t.match(response.errors?.[0]?.message, pattern)
+    return response
+  }
+  t.same(codes(await gql('{ vehicles(first: 10) { nodes { number facility { name } } } }', {}, token)), [], 'an ordinary query passes')
+
+  await refused('too deep', '{ vehicles { nodes { assignments { nodes { driver { assignments { nodes { vehicle { number } } } } } } } } }', {}, /nested 9 levels deep; at most 6/)
+  const cost = await refused('too costly', '{ facilities(first: 10) { nodes { vehicles(first: 100) { nodes { number name } } } } }', {}, /cost \d+/)
+  t.ok((cost.errors?.[0]?.extensions.cost as number) > 1000)
+  t.equal(cost.errors?.[0]?.extensions.limit, 1000)
+  await refused('cost through a variable', 'query ($n: Int) { vehicles(first: $n) { nodes { number name vin make model year } } }', { n: 200 }, /cost/)
+  t.same(codes(await gql('query ($n: Int) { vehicles(first: $n) { nodes { number } } }', { n: 5 }, token)), [], 'the same shape with a small page passes')
+  await refused('cost through fragments', 'fragment F on Vehicle { number name vin make model year licensePlate } { vehicles(first: 200) { nodes { ...F } } }', {}, /cost/)
+  await refused('too many aliases', `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { id }`).join(' ')} }`, {}, /6 aliases; at most 5/)
+  await refused('too many tokens', `{ me { ${Array.from({ length: 400 }, () => 'id').join(' ')} } }`, {}, /more than 300 tokens/)
+  const cycle = await gql('fragment A on Vehicle { ...B } fragment B on Vehicle { ...A } { vehicles { nodes { ...A } } }', {}, token)
+  t.same(codes(cycle), ['BAD_USER_INPUT'], 'fragment cycles are a validation error, not a hang')
+})
+
+void t.test('batches, bodies and introspection', async (t) => {
+  const { app, login } = await buildTestApp(t, { env: { MAX_BATCHED_OPERATIONS: '3', BODY_LIMIT_BYTES: '2048' } })
+  const token = await login('viewer@fleet.example')
+  const post = async (payload: unknown) => await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(payload) })
+  const batch = await post([{ query: '{ me { id } }' }, { query: '{ vehicles { totalCount } }' }])
+  t.equal(batch.statusCode, 200)
+  t.same(batch.json().map((r: { data: unknown }) => Object.keys(r.data as object)), [['me'], ['vehicles']], 'a batch runs each operation')
+  const large = await post(Array.from({ length: 4 }, () => ({ query: '{ me { id } }' })))
+  t.equal(large.statusCode, 400)
+  t.equal(large.json().errors[0].extensions.code, 'QUERY_TOO_COMPLEX')
+  const huge = await post({ query: `{ me { id } } # ${'x'.repeat(4000)}` })
+  t.equal(huge.statusCode, 413, 'bodies over BODY_LIMIT_BYTES: 413')
+  t.equal(huge.json().errors?.[0]?.extensions?.code, 'BAD_USER_INPUT')
+
+  const introspection = '{ __schema { queryType { name } } }'
+  t.same((await post({ query: introspection })).json().data, { __schema: { queryType: { name: 'Query' } } }, 'introspection on outside production')
+  const production = await buildTestApp(t, { env: PRODUCTION })
+  const refused = await production.app.inject({ method: 'POST', url: '/graphql', payload: { query: introspection } })
+  t.equal(refused.statusCode, 400)
+  t.match(refused.json().errors[0].message, /introspection/i, 'off in production')
+  const enabled = await buildTestApp(t, { env: { ...PRODUCTION, INTROSPECTION: 'true' } })
+  t.equal((await enabled.app.inject({ method: 'POST', url: '/graphql', payload: { query: introspection } })).statusCode, 200, 'unless enabled')
+})
