@@ -10,6 +10,7 @@ import { eventsPlugin } from './plugins/events.js'
 import { graphiqlPlugin } from './plugins/graphiql.js'
 import { graphqlPlugin } from './plugins/graphql.js'
 import { healthPlugin } from './plugins/health.js'
+import { httpSecurityPlugin } from './plugins/http-security.js'
 import { loadSheddingPlugin } from './plugins/load-shedding.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { requestContextPlugin } from './plugins/request-context.js'
@@ -96,6 +97,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
   await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
+  await app.register(httpSecurityPlugin, { corsOrigins: config.CORS_ORIGINS, hsts: config.NODE_ENV === 'production' })
   await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
   await app.register(telemetryPlugin, { telemetry })
   await app.register(loadSheddingPlugin, { config })

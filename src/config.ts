@@ -66,6 +66,20 @@ function ratio (doc: string, fallback: number): Setting<number> {
   }
 }
 
+function list (doc: string): Setting<string[] | undefined> {
+  return {
+    default: undefined,
+    doc,
+    parse: (raw) => {
+      const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '')
+      for (const item of items) {
+        if (!/^https?:\/\/[^/\s]+$/.test(item)) throw new SettingError(`must be origins like https://app.example.com, got "${item}"`)
+      }
+      return items
+    }
+  }
+}
+
 function oneOf<T extends string> (doc: string, fallback: T, values: readonly T[]): Setting<T> {
   return {
     default: fallback,
@@ -142,6 +156,7 @@ export const settings = {
   SENTRY_TRACES_SAMPLE_RATE: ratio('Share of requests traced by Sentry (0 to 1).', 0.1),
   APPLICATIONINSIGHTS_CONNECTION_STRING: text('Azure Application Insights connection string. Unset: the SDK is not loaded.'),
   APPLICATIONINSIGHTS_SAMPLING_PERCENTAGE: integer('Share of requests and dependencies sent to Application Insights, in percent.', 100, 0, 100),
+  CORS_ORIGINS: list('Origins (scheme://host[:port], comma-separated) whose browser pages may call the API. Empty: same origin only.'),
   MAX_QUERY_DEPTH: integer('Deepest selection nesting a GraphQL operation may have (QUERY_TOO_COMPLEX beyond).', 12, 1, 100),
   MAX_QUERY_COST: integer('Highest cost of an operation: one per field, multiplied by the page sizes of the connections above it.', 10000, 1),
   MAX_QUERY_ALIASES: integer('Most aliases one operation may use.', 30, 0, 10000),
@@ -155,7 +170,7 @@ export const settings = {
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION'> & {
+export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -170,6 +185,7 @@ export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
   CACHE_NAMESPACE: string
   INTROSPECTION: boolean
+  CORS_ORIGINS: string[]
 }
 
 export class ConfigError extends Error {
@@ -255,6 +271,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL === undefined ? 0 : 1000),
     CACHE_NAMESPACE: config.CACHE_NAMESPACE ?? 'fleet',
     // GraphiQL needs introspection: enabling it in production enables introspection too.
-    INTROSPECTION: config.INTROSPECTION ?? (!production || config.GRAPHIQL === true)
+    INTROSPECTION: config.INTROSPECTION ?? (!production || config.GRAPHIQL === true),
+    CORS_ORIGINS: config.CORS_ORIGINS ?? []
   }
 }

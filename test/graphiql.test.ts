@@ -55,6 +55,8 @@ void t.test('GraphiQL renders and runs a query in headless Chromium, offline', {
   const page = await context.newPage()
   const pageErrors: string[] = []
   page.on('pageerror', (err) => pageErrors.push(err.message))
+  const cspViolations: string[] = []
+  page.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text()) })
   await page.goto(`${base}/graphiql`)
   await page.waitForSelector('.graphiql-container', { timeout: 30_000 })
 
@@ -65,12 +67,15 @@ void t.test('GraphiQL renders and runs a query in headless Chromium, offline', {
     if (await menuItem.isVisible({ timeout: 2000 }).catch(() => false)) await menuItem.click()
   }
   await run('SignIn')
-  await page.waitForFunction("document.querySelector('.result-window')?.textContent?.includes('accessToken')", null, { timeout: 30_000 })
+  // Predicates as functions, not strings: a string would be eval'd, which the page's CSP forbids.
+  const resultContains = (text: string) => (globalThis as any).document.querySelector('.result-window')?.textContent?.includes(text) === true
+  await page.waitForFunction(resultContains, 'accessToken', { timeout: 30_000 })
   await run('Dashboard')
-  await page.waitForFunction("document.querySelector('.result-window')?.textContent?.includes('totalVehicles')", null, { timeout: 30_000 })
+  await page.waitForFunction(resultContains, 'totalVehicles', { timeout: 30_000 })
   const result = await page.locator('.result-window').textContent()
   t.match(result, /"totalVehicles": 50/, 'the dashboard query ran with the signed-in token')
   t.notMatch(result, /UNAUTHENTICATED/)
   t.same(foreign, [], 'no request left the service')
   t.same(pageErrors, [], 'no script errors')
+  t.same(cspViolations, [], 'nothing blocked by the content security policy')
 })
