@@ -13,6 +13,7 @@ import { healthPlugin } from './plugins/health.js'
 import { httpSecurityPlugin } from './plugins/http-security.js'
 import { loadSheddingPlugin } from './plugins/load-shedding.js'
 import { metricsPlugin } from './plugins/metrics.js'
+import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestContextPlugin } from './plugins/request-context.js'
 import { switchesPlugin } from './plugins/switches.js'
 import { telemetryPlugin } from './plugins/telemetry.js'
@@ -85,6 +86,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   const telemetry = await createTelemetry(config)
   const app = Fastify({
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     logger: { ...loggerOptions(config, telemetry), ...(options.logStream === undefined ? {} : { stream: options.logStream }) },
     // An incoming x-request-id (from the ingress or the SPA) is kept when it looks like an id,
     // so one id follows a request through every log; anything else gets a fresh UUID.
@@ -116,6 +118,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
   await app.register(eventsPlugin, { url: redisUrl })
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
+  await app.register(rateLimitPlugin, { config })
   await app.register(switchesPlugin, { config })
   await app.register(graphqlPlugin, { config })
   await app.register(healthPlugin, { config })

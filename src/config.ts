@@ -156,6 +156,13 @@ export const settings = {
   SENTRY_TRACES_SAMPLE_RATE: ratio('Share of requests traced by Sentry (0 to 1).', 0.1),
   APPLICATIONINSIGHTS_CONNECTION_STRING: text('Azure Application Insights connection string. Unset: the SDK is not loaded.'),
   APPLICATIONINSIGHTS_SAMPLING_PERCENTAGE: integer('Share of requests and dependencies sent to Application Insights, in percent.', 100, 0, 100),
+  TRUST_PROXY: flag('Trust X-Forwarded-For from the ingress for client addresses (rate limits, logs). Set it only behind a proxy that sets the header.', 'false'),
+  RATE_LIMIT_PER_MINUTE: integer('Requests a signed-in user may make per minute, across replicas (429 RATE_LIMITED beyond).', 600, 1),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: integer('Requests per minute from one address without a valid token.', 120, 1),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: integer('Failed sign-ins for one account from one address before that pair waits out the window.', 5, 1),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: integer('Failed sign-ins from one address, any account, before it waits out the window (credential stuffing).', 30, 1),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: integer('Failed sign-ins for one account from all addresses before it waits out the window (distributed guessing).', 100, 1),
+  LOGIN_THROTTLE_WINDOW_SECONDS: integer('Length of a sign-in failure window; nothing is locked longer.', 900, 1, 86400),
   CORS_ORIGINS: list('Origins (scheme://host[:port], comma-separated) whose browser pages may call the API. Empty: same origin only.'),
   MAX_QUERY_DEPTH: integer('Deepest selection nesting a GraphQL operation may have (QUERY_TOO_COMPLEX beyond).', 12, 1, 100),
   MAX_QUERY_COST: integer('Highest cost of an operation: one per field, multiplied by the page sizes of the connections above it.', 10000, 1),
@@ -170,7 +177,7 @@ export const settings = {
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS'> & {
+export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -186,6 +193,7 @@ export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV
   CACHE_NAMESPACE: string
   INTROSPECTION: boolean
   CORS_ORIGINS: string[]
+  TRUST_PROXY: boolean
 }
 
 export class ConfigError extends Error {
@@ -272,6 +280,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     CACHE_NAMESPACE: config.CACHE_NAMESPACE ?? 'fleet',
     // GraphiQL needs introspection: enabling it in production enables introspection too.
     INTROSPECTION: config.INTROSPECTION ?? (!production || config.GRAPHIQL === true),
-    CORS_ORIGINS: config.CORS_ORIGINS ?? []
+    CORS_ORIGINS: config.CORS_ORIGINS ?? [],
+    TRUST_PROXY: config.TRUST_PROXY ?? false
   }
 }

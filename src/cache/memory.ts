@@ -32,6 +32,20 @@ export function memoryStore (maxEntries = 10_000): CacheStore {
     delete: async (keys) => {
       for (const key of keys) entries.delete(key)
     },
+    hit: async (key, windowSeconds) => {
+      const entry = entries.get(key)
+      if (entry === undefined || entry.expires <= Date.now()) {
+        put(key, '1', windowSeconds)
+        return { count: 1, ttlSeconds: windowSeconds }
+      }
+      entry.value = String(Number(entry.value) + 1)
+      return { count: Number(entry.value), ttlSeconds: Math.ceil((entry.expires - Date.now()) / 1000) }
+    },
+    count: async (key) => {
+      const entry = entries.get(key)
+      if (entry === undefined || entry.expires <= Date.now()) return { count: 0, ttlSeconds: 0 }
+      return { count: Number(entry.value), ttlSeconds: Math.ceil((entry.expires - Date.now()) / 1000) }
+    },
     close: async () => { entries.clear() }
   }
 }

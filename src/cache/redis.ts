@@ -64,6 +64,20 @@ export function redisStore (options: RedisStoreOptions): CacheStore & { client: 
       if (keys.length === 0) return
       await timed('del', async () => await client.del(...keys))
     },
+    // SET NX EX starts the window on the first hit; INCR counts; PTTL says when it ends. One round trip.
+    hit: async (key, windowSeconds) => await timed('incr', async () => {
+      const results = await client.pipeline().set(key, 0, 'EX', windowSeconds, 'NX').incr(key).pttl(key).exec()
+      const failed = results?.find(([err]) => err !== null)
+      if (failed !== undefined) throw failed[0] as Error
+      return { count: Number(results?.[1]?.[1]), ttlSeconds: Math.max(1, Math.ceil(Number(results?.[2]?.[1]) / 1000)) }
+    }),
+    count: async (key) => await timed('get', async () => {
+      const results = await client.pipeline().get(key).pttl(key).exec()
+      const failed = results?.find(([err]) => err !== null)
+      if (failed !== undefined) throw failed[0] as Error
+      const value = results?.[0]?.[1]
+      return value === null || value === undefined ? { count: 0, ttlSeconds: 0 } : { count: Number(value), ttlSeconds: Math.max(1, Math.ceil(Number(results?.[1]?.[1]) / 1000)) }
+    }),
     close: async () => {
       try {
         await client.quit()

@@ -11,5 +11,9 @@ export interface CacheStore {
   /** Sets each key only where it does not exist (SET NX): a fill never overwrites a tombstone. */
   addMany: (entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number) => Promise<void>
   delete: (keys: readonly string[]) => Promise<void>
+  /** Counts a hit in a fixed window that starts with the first hit: the count and seconds left. */
+  hit: (key: string, windowSeconds: number) => Promise<{ count: number, ttlSeconds: number }>
+  /** The current count of a window (0 when none). */
+  count: (key: string) => Promise<{ count: number, ttlSeconds: number }>
   close: () => Promise<void>
 }

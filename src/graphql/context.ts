@@ -17,6 +17,8 @@ export interface Viewer {
 
 export interface GraphQLContext extends MercuriusContext {
   requestId: string
+  /** The client's address (X-Forwarded-For when TRUST_PROXY is set). */
+  ip: string
   log: FastifyBaseLogger
   config: Config
   /** Null when the request carries no valid access token (see `authProblem`). */

@@ -54,18 +54,18 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
         app.telemetry.exception(err, { requestId, operation: operation?.name, userId: viewer?.userId, organizationId: viewer?.organizationId })
       }
     }),
-    context: (request) => contextFor({ id: request.id, log: request.log }, request.viewer, request.authProblem),
+    context: (request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, request.viewer, request.authProblem),
     subscription: {
       emitter: app.events,
       // Before connection_init: no viewer. onConnect replaces the context with the viewer's.
-      context: (_socket, request) => contextFor({ id: request.id, log: request.log }, null, 'Send { "authorization": "Bearer <accessToken>" } in connection_init'),
+      context: (_socket, request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, null, 'Send { "authorization": "Bearer <accessToken>" } in connection_init'),
       onConnect: async ({ payload }: { payload?: { authorization?: unknown } }) => {
         const header = typeof payload?.authorization === 'string' ? payload.authorization : ''
         const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1]
         if (token === undefined) return false
         try {
           const viewer = await app.accessTokens.verify(token)
-          return contextFor({ id: randomUUID(), log: app.log.child({ userId: viewer.userId, organizationId: viewer.organizationId, transport: 'websocket' }) }, viewer, null)
+          return contextFor({ id: randomUUID(), ip: '', log: app.log.child({ userId: viewer.userId, organizationId: viewer.organizationId, transport: 'websocket' }) }, viewer, null)
         } catch {
           return false
         }
@@ -74,7 +74,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   })
 
   /** The per-request context: HTTP requests and subscription connections alike. */
-  function contextFor (request: { id: string, log: FastifyBaseLogger }, viewer: Viewer | null, authProblem: string | null): Omit<GraphQLContext, keyof MercuriusContext> {
+  function contextFor (request: { id: string, log: FastifyBaseLogger, ip: string }, viewer: Viewer | null, authProblem: string | null): Omit<GraphQLContext, keyof MercuriusContext> {
     const organizationId = (): string => {
       if (viewer === null) throw unauthenticated(authProblem ?? undefined)
       return viewer.organizationId
@@ -84,6 +84,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     const newLoaders = () => createLoaders({ db: () => route.db, organizationId, cache: app.entityCache })
     return {
       requestId: request.id,
+      ip: request.ip,
       log: request.log,
       config,
       viewer,

@@ -45,6 +45,12 @@ export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): 
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     MIGRATE_ON_START: 'false',
+    // Suites send hundreds of requests a minute from one address; the limits have their own tests.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: '1000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000',
     ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
     ...options.env
   })

@@ -1,7 +1,7 @@
 import type { UserRow } from '../../database/schema.js'
 import type { AuthPayload, Resolvers } from '../../generated/graphql.js'
 import type { GraphQLContext } from '../../graphql/context.js'
-import { unauthenticated } from '../../graphql/errors.js'
+import { AppError, unauthenticated } from '../../graphql/errors.js'
 import { decoyHash, verifyPassword } from './passwords.js'
 import { endSession, type IssuedRefreshToken, rotateSession, startSession } from './sessions.js'
 import { findUserByEmail, recordLogin } from './users.js'
@@ -42,11 +42,20 @@ export const identityResolvers: Resolvers = {
   },
   Mutation: {
     login: async (_, { email, password }, ctx) => {
+      const throttle = ctx.app.loginThrottle
+      const waitSeconds = await throttle.refusal(email, ctx.ip)
+      if (waitSeconds !== null) {
+        ctx.log.warn({ event: 'login_throttled', retryAfterSeconds: waitSeconds }, 'authentication refused: too many failed sign-ins')
+        void ctx.reply.header('retry-after', String(waitSeconds))
+        throw new AppError('RATE_LIMITED', `Too many failed sign-ins; try again in ${waitSeconds} s`, { retryAfterSeconds: waitSeconds }, 429)
+      }
       const user = await authenticate(ctx, email, password)
       if (user === null) {
+        await throttle.failed(email, ctx.ip)
         ctx.log.warn({ event: 'login_failed' }, 'authentication failed: invalid email or password')
         throw unauthenticated(INVALID_CREDENTIALS)
       }
+      await throttle.succeeded(email, ctx.ip)
       await recordLogin(ctx.db, user.id)
       ctx.log.info({ event: 'login', userId: user.id, organizationId: user.organization_id }, 'login succeeded')
       return await payload(ctx, user, await startSession(ctx.db, user, ctx.config.REFRESH_TOKEN_TTL_DAYS))

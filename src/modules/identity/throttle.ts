@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto'
+import type { CacheStore } from '../../cache/store.js'
+
+// Sign-in throttling against credential stuffing and guessing. Failures are counted in windows
+// of `windowSeconds` per (account, address), per address and per account:
+// - one address guessing one account is stopped after a few attempts;
+// - one address trying many accounts (stuffing) is stopped by the address count;
+// - many addresses on one account (distributed guessing) by the much higher account count.
+// Nothing locks forever: a window ends `windowSeconds` after its first failure, and a success
+// clears its (account, address) count. A real user is only kept out by the account-wide count,
+// which takes a sustained distributed attack to reach. While throttled, passwords are not even
+// checked, so the throttle is no oracle. Counters live in Redis (shared by replicas), in process
+// memory while Redis is unreachable.
+
+export interface LoginLimits {
+  perAccountAndAddress: number
+  perAddress: number
+  perAccount: number
+  windowSeconds: number
+}
+
+export class LoginThrottle {
+  constructor (
+    private readonly store: CacheStore,
+    private readonly fallback: CacheStore,
+    private readonly namespace: string,
+    private readonly limits: LoginLimits
+  ) {}
+
+  private keys (email: string, address: string): { pair: string, address: string, account: string } {
+    const account = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22)
+    return {
+      pair: `${this.namespace}:login:pair:${account}:${address}`,
+      address: `${this.namespace}:login:address:${address}`,
+      account: `${this.namespace}:login:account:${account}`
+    }
+  }
+
+  private async withStore<T> (work: (store: CacheStore) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.store)
+    } catch {
+      return await work(this.fallback)
+    }
+  }
+
+  /** Seconds to wait when this attempt must be refused without checking the password; null to go ahead. */
+  async refusal (email: string, address: string): Promise<number | null> {
+    const keys = this.keys(email, address)
+    return await this.withStore(async (store) => {
+      const [pair, byAddress, byAccount] = await Promise.all([store.count(keys.pair), store.count(keys.address), store.count(keys.account)])
+      const blocked = [
+        pair.count >= this.limits.perAccountAndAddress ? pair.ttlSeconds : 0,
+        byAddress.count >= this.limits.perAddress ? byAddress.ttlSeconds : 0,
+        byAccount.count >= this.limits.perAccount ? byAccount.ttlSeconds : 0
+      ].filter((seconds) => seconds > 0)
+      return blocked.length === 0 ? null : Math.max(...blocked)
+    })
+  }
+
+  async failed (email: string, address: string): Promise<void> {
+    const keys = this.keys(email, address)
+    await this.withStore(async (store) => {
+      await Promise.all([keys.pair, keys.address, keys.account].map(async (key) => await store.hit(key, this.limits.windowSeconds)))
+    })
+  }
+
+  async succeeded (email: string, address: string): Promise<void> {
+    await this.withStore(async (store) => { await store.delete([this.keys(email, address).pair]) })
+  }
+}
