@@ -20,7 +20,8 @@ const config: CodegenConfig = {
         useIndexSignature: false,
         contextType: '../graphql/context.js#GraphQLContext',
         scalars: {
-          DateTime: { input: 'Date', output: 'Date | string' }
+          DateTime: { input: 'Date', output: 'Date | string' },
+          JSON: { input: 'unknown', output: 'unknown' }
         },
         mappers: {
           User: '../database/schema.js#UserRow',
@@ -33,6 +34,11 @@ const config: CodegenConfig = {
           DriverConnection: '../graphql/mappers.js#DriverPage',
           FacilityConnection: '../graphql/mappers.js#FacilityPage',
           VehicleAssignmentConnection: '../graphql/mappers.js#VehicleAssignmentPage',
+          UserConnection: '../graphql/mappers.js#UserPage',
+          AuditEntry: '../database/schema.js#AuditLogRow',
+          AuditEntryConnection: '../graphql/mappers.js#AuditEntryPage',
+          AuditChange: '../modules/audit/changes.js#AuditChangeParent',
+          UserCredentials: '../modules/identity/users.js#UserCredentialsParent',
           FleetSummary: '../graphql/mappers.js#FleetSummaryParent',
           VehicleChange: '../modules/vehicles/events.js#VehicleChangeEvent',
           FeatureFlag: '../modules/operations/switchboard.js#FlagState',

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { settings } from '../src/config.js'
-import { type Access, permissions } from '../src/modules/identity/permissions.js'
+import { type Access, DRIVER_OWN_ROWS, permissions } from '../src/modules/identity/permissions.js'
 
 // Renders the README sections that mirror code: the configuration table (src/config.ts) and
 // the permission matrix (src/modules/identity/permissions.ts). `--check` fails when the README
@@ -15,17 +15,18 @@ function configTable (): string {
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n')
 }
 
-function cell (access: Access, role: string): string {
-  if (access === 'public' || access === 'authenticated') return '✓'
-  return (access as readonly string[]).includes(role) ? '✓' : ''
+function cell (access: Access, role: string, field: string): string {
+  const allowed = access === 'public' || access === 'authenticated' || (access as readonly string[]).includes(role)
+  if (!allowed) return ''
+  return role === 'DRIVER' && DRIVER_OWN_ROWS.has(field) ? 'own' : '✓'
 }
 
 function permissionTable (): string {
-  const header = `| Operation | Anonymous | ${ROLES.join(' | ')} |`
+  const header = `| Field | Anonymous | ${ROLES.join(' | ')} |`
   const rule = `|---|${ROLES.map(() => '---').join('|')}|---|`
-  const rows = Object.entries(permissions).flatMap(([root, fields]) =>
-    Object.entries(fields as Record<string, Access>).map(([field, access]) =>
-      `| \`${root}.${field}\` | ${access === 'public' ? '✓' : ''} | ${ROLES.map((role) => cell(access, role)).join(' | ')} |`))
+  const rows = Object.entries(permissions).flatMap(([type, fields]) =>
+    Object.entries(fields as Record<string, Access>).map(([name, access]) =>
+      `| \`${type}.${name}\` | ${access === 'public' ? '✓' : ''} | ${ROLES.map((role) => cell(access, role, `${type}.${name}`)).join(' | ')} |`))
   return [header, rule, ...rows].join('\n')
 }
 

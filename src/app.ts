@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyLoggerOptions } from 'fastif
 import type { DestinationStream, LogFn, Logger, LoggerOptions } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
+import { singleSignOnSettings } from './modules/identity/oidc.js'
 import { authPlugin } from './plugins/auth.js'
 import { cachePlugin } from './plugins/cache.js'
 import { databasePlugin } from './plugins/database.js'
@@ -117,7 +118,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     tombstoneSeconds: config.CACHE_TOMBSTONE_SECONDS
   })
   await app.register(eventsPlugin, { url: redisUrl })
-  await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS })
+  await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, singleSignOn: singleSignOnSettings(config) })
   await app.register(rateLimitPlugin, { config })
   await app.register(switchesPlugin, { config })
   await app.register(graphqlPlugin, { config })

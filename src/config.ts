@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { type PersistedQueryManifest, readManifest } from './graphql/persisted-query-manifest.js'
 
 // The one place that reads process.env. Every variable is declared once below with its
 // default and meaning; `loadConfig` validates all of them and reports every problem at once,
@@ -130,6 +131,9 @@ export const settings = {
   JWT_SECRET: text('HMAC secret for access tokens, at least 32 characters. Required in production; a fixed development secret is used otherwise.'),
   ACCESS_TOKEN_TTL_SECONDS: integer('Lifetime of an access token.', 900, 30, 86400),
   REFRESH_TOKEN_TTL_DAYS: integer('Lifetime of a refresh token (each refresh rotates it).', 30, 1, 365),
+  OIDC_ISSUER: url('Single sign-on: the identity provider\'s issuer, exactly as the `iss` of its tokens (Microsoft Entra ID: `https://login.microsoftonline.com/<tenant>/v2.0`). With OIDC_AUDIENCE and OIDC_JWKS_URL (all three or none), its bearer tokens are accepted for existing users, matched by subject, then email. https in production.', ['https:', 'http:']),
+  OIDC_AUDIENCE: text('Single sign-on: the audience (`aud`) the identity provider\'s tokens must be issued for (Entra ID: the application\'s client id).'),
+  OIDC_JWKS_URL: url('Single sign-on: the identity provider\'s signing keys (JWKS) (Entra ID: `https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys`). https in production.', ['https:', 'http:']),
   DATA_DIR: text('Directory of the embedded database (used only without `DATABASE_URL`).', '.data'),
   MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
   GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined),
@@ -171,13 +175,16 @@ export const settings = {
   MAX_BATCHED_OPERATIONS: integer('Most operations in one batched request (a JSON array of operations).', 10, 1, 100),
   BODY_LIMIT_BYTES: integer('Largest request body accepted (413 beyond).', 1048576, 1024),
   INTROSPECTION: flag('Answer introspection queries (__schema, __type). Defaults to on outside production.', undefined),
-  SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined)
+  SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined),
+  PERSISTED_QUERIES_TTL_SECONDS: integer('Automatic persisted queries (APQ): how long a query a client registered under its SHA-256 stays in Redis, known to every replica (each replica also keeps recent ones in process); 0 turns registration off (the hashes of PERSISTED_QUERIES_FILE still work).', 86400, 0, 2592000),
+  PERSISTED_QUERIES_FILE: text('JSON manifest of persisted queries, read at start-up: `{ "<sha256>": "<query>" }` or an Apollo persisted-query manifest (`npm run persisted-queries` writes one). Its operations can be sent by hash alone.'),
+  PERSISTED_QUERIES_ONLY: flag('Allow-list mode: run only the operations of PERSISTED_QUERIES_FILE (by hash, or by their exact text); anything else, and APQ registration, is refused with `FORBIDDEN` before parsing. GraphiQL cannot be used with it.', 'false')
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY'> & {
+export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'PERSISTED_QUERIES_ONLY'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -194,6 +201,9 @@ export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV
   INTROSPECTION: boolean
   CORS_ORIGINS: string[]
   TRUST_PROXY: boolean
+  PERSISTED_QUERIES_ONLY: boolean
+  /** The operations of PERSISTED_QUERIES_FILE (not read for command-line tools). */
+  PERSISTED_QUERIES: PersistedQueryManifest | undefined
 }
 
 export class ConfigError extends Error {
@@ -252,6 +262,18 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     if (config.DATABASE_URL === undefined) problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development)')
     if (config.MIGRATE_ON_START === true) problems.push('MIGRATE_ON_START cannot be enabled in production: run `npm run migrate:up -- --env=production` (the chart\'s migration job) instead')
   }
+  const singleSignOn = { OIDC_ISSUER: config.OIDC_ISSUER, OIDC_AUDIENCE: config.OIDC_AUDIENCE, OIDC_JWKS_URL: config.OIDC_JWKS_URL }
+  const unset = Object.entries(singleSignOn).filter(([, value]) => value === undefined).map(([name]) => name)
+  // The namespace also prefixes event-bus topics, where / + # are separators and wildcards.
+  if (config.CACHE_NAMESPACE !== undefined && !/^[\w.:-]{1,64}$/.test(config.CACHE_NAMESPACE)) {
+    problems.push('CACHE_NAMESPACE may hold letters, digits and _ . : - (at most 64)')
+  }
+  if (unset.length > 0 && unset.length < 3) problems.push(`${unset.join(' and ')} must be set too: single sign-on needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL (or none of them)`)
+  if (production) {
+    for (const name of ['OIDC_ISSUER', 'OIDC_JWKS_URL'] as const) {
+      if (singleSignOn[name]?.startsWith('http:') === true) problems.push(`${name} must use https: when NODE_ENV=production`)
+    }
+  }
   if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < MIN_SECRET_LENGTH) {
     problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters`)
   }
@@ -261,6 +283,20 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
   if (config.DATABASE_READ_URL !== undefined && config.DATABASE_URL === undefined) {
     problems.push('DATABASE_READ_URL needs DATABASE_URL (a replica of what?)')
   }
+  let persistedQueries: PersistedQueryManifest | undefined
+  if (config.PERSISTED_QUERIES_ONLY === true) {
+    if (config.PERSISTED_QUERIES_FILE === undefined) problems.push('PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE, the manifest of the operations to allow')
+    if (config.GRAPHIQL === true) problems.push('GRAPHIQL cannot be on with PERSISTED_QUERIES_ONLY: GraphiQL sends queries (its introspection query first) that are not in the manifest')
+  }
+  // Tools (migrations, seeding) run without the pods' files: they do not read the manifest.
+  if (config.PERSISTED_QUERIES_FILE !== undefined && options.purpose !== 'tool') {
+    const { manifest, problems: manifestProblems } = readManifest(config.PERSISTED_QUERIES_FILE)
+    problems.push(...manifestProblems)
+    if (manifestProblems.length === 0 && manifest.size === 0 && config.PERSISTED_QUERIES_ONLY === true) {
+      problems.push('PERSISTED_QUERIES_FILE lists no operation: PERSISTED_QUERIES_ONLY would refuse every request')
+    }
+    persistedQueries = manifest
+  }
   if (problems.length > 0) throw new ConfigError(problems)
 
   return {
@@ -268,7 +304,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     NODE_ENV: config.NODE_ENV,
     JWT_SECRET: config.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
     MIGRATE_ON_START: config.MIGRATE_ON_START ?? !production,
-    GRAPHIQL: config.GRAPHIQL ?? !production,
+    GRAPHIQL: config.GRAPHIQL ?? (!production && config.PERSISTED_QUERIES_ONLY !== true),
     SERVER_TIMING: config.SERVER_TIMING ?? !production,
     DATA_DIR: config.DATA_DIR ?? '.data',
     RELEASE: config.RELEASE ?? packageVersion(),
@@ -281,6 +317,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     // GraphiQL needs introspection: enabling it in production enables introspection too.
     INTROSPECTION: config.INTROSPECTION ?? (!production || config.GRAPHIQL === true),
     CORS_ORIGINS: config.CORS_ORIGINS ?? [],
-    TRUST_PROXY: config.TRUST_PROXY ?? false
+    TRUST_PROXY: config.TRUST_PROXY ?? false,
+    PERSISTED_QUERIES_ONLY: config.PERSISTED_QUERIES_ONLY ?? false,
+    PERSISTED_QUERIES: persistedQueries
   }
 }

@@ -25,8 +25,9 @@ void t.test('a warm cache takes facilities and drivers off the dashboard query',
   const cold = await gql(DASHBOARD, {}, token)
   const warm = await gql(DASHBOARD, {}, token)
   t.same(warm.data, cold.data, 'same answer')
-  t.equal(statementsOf(cold), 4, 'cold: vehicles, facilities, current assignments, drivers')
-  t.equal(statementsOf(warm), 2, 'warm: vehicles and current assignments only')
+  t.equal(statementsOf(cold), 5, 'cold: the viewer\'s state, vehicles, facilities, current assignments, drivers')
+  t.equal(statementsOf(warm), 2, 'warm: vehicles and current assignments only (the viewer\'s state comes from the cache too)')
+  t.ok(hits((await app.inject('/health/metrics')).body, 'user_access') >= 1, 'the viewer\'s state is a cache hit')
   const metrics = (await app.inject('/health/metrics')).body
   t.ok(hits(metrics, 'facilities') >= 3, 'facility hits counted')
   t.ok(hits(metrics, 'drivers') >= 20, 'driver hits counted')

@@ -130,3 +130,10 @@ void t.test('the server refuses a bad environment: exit 1, every problem, no sta
   t.match(production.stderr, /JWT_SECRET is required[^]*DATABASE_URL is required/)
   t.notMatch(production.stderr, /^\s+at /m, 'no stack trace')
 })
+
+void t.test('CACHE_NAMESPACE prefixes keys and event topics: no separators or wildcards', async (t) => {
+  t.same(problemsOf({ CACHE_NAMESPACE: 'fleet-staging:eu.1' }), [])
+  for (const bad of ['fleet/prod', 'fleet#', 'a+b', 'with space']) {
+    t.same(problemsOf({ CACHE_NAMESPACE: bad }), ['CACHE_NAMESPACE may hold letters, digits and _ . : - (at most 64)'], JSON.stringify(bad))
+  }
+})

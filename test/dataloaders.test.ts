@@ -4,7 +4,8 @@ import { buildTestApp } from './helpers/app.js'
 // Every relation goes through a per-request DataLoader: the number of SQL statements of a page
 // does not depend on its size. Counts come from the Server-Timing header the app sets. The
 // shared entity cache is off here (CACHE_TTL_SECONDS=0) so that counts are those of a cold
-// cache; test/cache.test.ts counts with it.
+// cache; test/cache.test.ts counts with it. Every signed-in request starts with one statement:
+// the viewer's current state (role, active, session), checked on each request.
 const COLD = { env: { CACHE_TTL_SECONDS: '0' } }
 
 const DASHBOARD = `query ($first: Int!) {
@@ -23,9 +24,9 @@ void t.test('statements per request do not grow with the page', async (t) => {
   t.equal(small.data?.vehicles.nodes.length, 5)
   t.equal(large.data?.vehicles.nodes.length, 50)
   t.ok((large.data?.vehicles.nodes.filter((v) => v.currentDriver !== null).length ?? 0) > 20, 'the page really has drivers to load')
-  // vehicles page + facilities + current assignments + drivers
-  t.equal(statementsOf(small), 4, 'dashboard query for 5 vehicles: 4 statements')
-  t.equal(statementsOf(large), 4, 'dashboard query for 50 vehicles: still 4 statements')
+  // viewer + vehicles page + facilities + current assignments + drivers
+  t.equal(statementsOf(small), 5, 'dashboard query for 5 vehicles: 5 statements')
+  t.equal(statementsOf(large), 5, 'dashboard query for 50 vehicles: still 5 statements')
 })
 
 void t.test('nested connections batch across parents', async (t) => {
@@ -39,9 +40,9 @@ void t.test('nested connections batch across parents', async (t) => {
   t.equal(few.data?.facilities.nodes.length, 3)
   t.same(few.data?.facilities.nodes.map((f) => f.vehicles.nodes.length), [2, 2, 2])
   t.ok(many.data?.facilities.nodes.every((f) => f.vehicles.nodes.length === Math.min(20, f.vehicles.totalCount)))
-  // facilities, vehicle pages, vehicle counts, assignment pages, assignment counts, drivers, vehicles by id
-  t.equal(statementsOf(few), 7)
-  t.equal(statementsOf(many), 7, 'same count with ten times the vehicles')
+  // viewer, facilities, vehicle pages, vehicle counts, assignment pages, assignment counts, drivers, vehicles by id
+  t.equal(statementsOf(few), 8)
+  t.equal(statementsOf(many), 8, 'same count with ten times the vehicles')
 })
 
 void t.test('drivers with their vehicles, and the fleet summary', async (t) => {
@@ -50,12 +51,12 @@ void t.test('drivers with their vehicles, and the fleet summary', async (t) => {
   const drivers = await gql<{ drivers: { nodes: unknown[] } }>(
     '{ drivers(first: 40) { totalCount nodes { name currentVehicle { number facility { code } } currentAssignment { isCurrent } } } }', {}, token)
   t.equal(drivers.data?.drivers.nodes.length, 40)
-  // drivers page, count, current assignments, vehicles, facilities
-  t.equal(statementsOf(drivers), 5)
+  // viewer, drivers page, count, current assignments, vehicles, facilities
+  t.equal(statementsOf(drivers), 6)
 
   const summary = await gql('{ fleetSummary { totalVehicles vehiclesByStatus { status count } activeDrivers activeAssignments } }', {}, token)
-  // one GROUP BY for both vehicle fields, one count each for drivers and assignments
-  t.equal(statementsOf(summary), 3)
+  // viewer, one GROUP BY for both vehicle fields, one count each for drivers and assignments
+  t.equal(statementsOf(summary), 4)
 })
 
 void t.test('a loader never crosses organizations', async (t) => {

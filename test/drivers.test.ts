@@ -285,14 +285,16 @@ void t.test('drivers', async (t) => {
     t.same((await gql(DRIVER, { id: theirDriver.id }, manager)).data, { driver: null }, 'and the other way round')
   })
 
-  await t.test('roles: only ADMIN and FLEET_MANAGER write drivers; everyone signed in reads', async (t) => {
+  await t.test('roles: only ADMIN and FLEET_MANAGER write drivers; VIEWER and DISPATCHER read them, a DRIVER only itself, a MECHANIC none', async (t) => {
     const total = (await list({})).totalCount
     for (const role of ['viewer', 'driver', 'dispatcher', 'mechanic']) {
       const token = await login(`${role}@fleet.example`)
       t.same(codes(await gql(CREATE, { input: { name: 'Not Allowed', licenseNumber: `NO-${role}` } }, token)), ['FORBIDDEN'], `${role} createDriver`)
       t.same(codes(await gql(UPDATE, { id: hiro.id, input: { expectedVersion: 1, name: 'Not Allowed' } }, token)), ['FORBIDDEN'], `${role} updateDriver`)
-      t.equal((await list({}, token)).totalCount, total, `${role} reads drivers`)
     }
+    for (const role of ['viewer', 'dispatcher']) t.equal((await list({}, await login(`${role}@fleet.example`))).totalCount, total, `${role} reads drivers`)
+    t.equal((await list({}, await login('driver@fleet.example'))).totalCount, 1, 'a driver reads its own record only')
+    t.same(codes(await gql(DRIVERS, {}, await login('mechanic@fleet.example'))), ['FORBIDDEN'], 'a mechanic reads no drivers')
     t.equal((await list({ filter: { search: 'Not Allowed' } })).totalCount, 0, 'nothing was written')
     t.match((await data<{ driver: Driver }>(DRIVER, { id: hiro.id })).driver, { name: 'Hiro Fischer', version: 1 })
     for (const role of ['admin', 'fleet_manager']) {

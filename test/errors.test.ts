@@ -101,9 +101,10 @@ void t.test('an unreachable database becomes SERVICE_UNAVAILABLE, not a crash', 
   const { gql, config } = await buildTestApp(t, {
     database: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/nowhere', pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 1000, statementTimeoutMs: 0 } }
   })
-  const token = await new SignJWT({ org: '00000000-0000-4000-8000-000000000001', role: 'VIEWER' })
+  // A well-formed token: checking it against the user's state needs the database.
+  const token = await new SignJWT({ org: '00000000-0000-4000-8000-000000000001', role: 'VIEWER', sep: 0 })
     .setProtectedHeader({ alg: 'HS256' }).setSubject('00000000-0000-4000-8000-000000000002')
-    .setIssuer('fleet-api').setAudience('fleet-api').setExpirationTime('5m')
+    .setIssuer('fleet-api').setAudience('fleet-api').setIssuedAt().setExpirationTime('5m')
     .sign(new TextEncoder().encode(config.JWT_SECRET))
   const response = await gql('{ vehicles { totalCount } }', {}, token)
   t.same(codes(response), ['SERVICE_UNAVAILABLE'])

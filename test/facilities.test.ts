@@ -239,10 +239,11 @@ void t.test('tenants and roles', async (t) => {
     t.same(ok(await r.get(north.id)).facility, north, 'unchanged')
   })
 
-  await t.test('VIEWER, DRIVER, DISPATCHER and MECHANIC read but cannot change facilities', async (t) => {
+  await t.test('VIEWER, DISPATCHER and MECHANIC read but cannot change facilities; a DRIVER does neither', async (t) => {
     for (const role of ['viewer', 'driver', 'dispatcher', 'mechanic']) {
       const token = await r.login(`${role}@fleet.example`)
-      t.equal(ok(await r.get(north.id, token)).facility?.code, 'NORTH', `${role} reads`)
+      if (role === 'driver') refused(t, await r.get(north.id, token), 'FORBIDDEN', undefined, 'driver: facility')
+      else t.equal(ok(await r.get(north.id, token)).facility?.code, 'NORTH', `${role} reads`)
       refused(t, await r.create({ code: `R-${role}`, name: 'X', type: 'DEPOT' }, token), 'FORBIDDEN', undefined, `${role}: createFacility`)
       refused(t, await r.update(north.id, { expectedVersion: 1, name: 'X' }, token), 'FORBIDDEN', undefined, `${role}: updateFacility`)
     }

@@ -119,11 +119,12 @@ void t.test('fleetSummary', async (t) => {
     await check(t, [6, [6, 0, 0, 0], 5, 3], 'the other organization is unaffected', otherManager)
   })
 
-  await t.test('every signed-in role reads it; anonymous callers cannot', async (t) => {
+  await t.test('every role but DRIVER reads it; anonymous callers cannot', async (t) => {
     const expected = await summary()
-    for (const role of ['admin', 'dispatcher', 'mechanic', 'driver', 'viewer']) {
+    for (const role of ['admin', 'dispatcher', 'mechanic', 'viewer']) {
       t.same(await summary(await login(`${role}@fleet.example`)), expected, role)
     }
+    t.same(codes(await gql(SUMMARY, {}, await login('driver@fleet.example'))), ['FORBIDDEN'], 'a driver sees its own vehicle, not the fleet')
     t.same(codes(await gql(SUMMARY)), ['UNAUTHENTICATED'])
   })
 })

@@ -40,6 +40,12 @@ const TAKE_OVER = { input: { name: 'Taken over by other' } }
 const PLAN: Record<RootKind, Record<string, Plan>> = {
   Query: {
     me: own('the caller themself'),
+    user: ids(),
+    users: own('a list without id arguments', {
+      probes: ({ a }) => [{ filter: { search: a.state.me.email } }],
+      check: (t, d, { b }) => t.equal(d.users.totalCount, b.state.users.totalCount, 'users: only B\'s')
+    }),
+    auditLog: ids(),
     vehicle: ids(),
     vehicles: ids({
       probes: ({ a }) => [{ filter: { search: a.vehicle.number } }, { filter: { search: a.vehicle.vin } }],
@@ -62,6 +68,12 @@ const PLAN: Record<RootKind, Record<string, Plan>> = {
     login: open('email and password, no ids'),
     refreshSession: open('a refresh token, no ids'),
     logout: open('a refresh token, no ids'),
+    changePassword: open('the caller\'s own password, no ids'),
+    createUser: ids({ args: () => ({ input: { email: 'isolation-new@other.example', name: 'Isolation', role: 'VIEWER' } }) }),
+    updateUser: ids({ args: () => TAKE_OVER }),
+    deactivateUser: ids(),
+    reactivateUser: ids(),
+    resetUserPassword: ids(),
     updateOrganizationSettings: own('changes the caller\'s organization', { args: ({ b }) => ({ input: { expectedVersion: b.organization.version, vinCheckDigitRequired: false } }) }),
     createVehicle: ids({ args: () => ({ input: { number: 'ISO-1', vin: VALID_VIN, year: 2024 } }) }),
     updateVehicle: ids({ args: () => TAKE_OVER }),
@@ -90,6 +102,8 @@ const PLAN: Record<RootKind, Record<string, Plan>> = {
 
 const ENTITIES = ['vehicle', 'driver', 'facility', 'assignment', 'organization', 'user'] as const
 type Entity = typeof ENTITIES[number]
+/** ID arguments whose name says no entity: what to attack them with. */
+const GENERIC_IDS: Record<string, Entity> = { entityId: 'vehicle', actorId: 'user' }
 
 /**
  * Which entity an ID position refers to: by the argument's name (`vehicleId`, `driverIds`,
@@ -98,7 +112,7 @@ type Entity = typeof ENTITIES[number]
  */
 function entityOf (field: string, path: readonly string[]): Entity {
   const name = path.at(-1) ?? ''
-  const byName = ENTITIES.find((e) => name === e || name === `${e}Id` || name === `${e}Ids`)
+  const byName = ENTITIES.find((e) => name === e || name === `${e}Id` || name === `${e}Ids`) ?? GENERIC_IDS[name]
   if (byName !== undefined) return byName
   const mentioned = ENTITIES.filter((e) => field.toLowerCase().includes(e))
   if (name === 'id' && path.length === 1 && mentioned.length === 1) return mentioned[0] as Entity
@@ -129,7 +143,8 @@ function planProblem ({ root, name, field }: RootField): string | null {
 // ---- The two organizations, as their admins see them. ----
 
 const STATE = `{
-  me { id name email organization { id name slug version settings { vinCheckDigitRequired } } }
+  me { id name email version organization { id name slug version settings { vinCheckDigitRequired } } }
+  users(first: 50) { totalCount nodes { id email name role active mustChangePassword version updatedAt } }
   vehicles(first: 200) { totalCount nodes { id number name vin licensePlate status version updatedAt facility { id } } }
   drivers(first: 200) { totalCount nodes { id name email licenseNumber status version updatedAt } }
   facilities(first: 200) { totalCount nodes { id code name version updatedAt } }
@@ -156,7 +171,7 @@ interface Ctx { a: Org, b: Org, A: Fetch }
 /** The whole of an organization that a B call could change, without what moves with the clock. */
 async function snapshot (fetch: Fetch): Promise<unknown> {
   const state = await fetch<any>(STATE)
-  for (const list of ['vehicles', 'drivers', 'facilities', 'assignments']) state[list].nodes.sort((x: Sample, y: Sample) => x.id.localeCompare(y.id))
+  for (const list of ['users', 'vehicles', 'drivers', 'facilities', 'assignments']) state[list].nodes.sort((x: Sample, y: Sample) => x.id.localeCompare(y.id))
   for (const node of state.assignments.nodes) delete node.isCurrent
   return state
 }
@@ -188,7 +203,7 @@ async function organization (fetch: Fetch): Promise<Org> {
       facility: pick(['facility', state.facilities.nodes[0]]),
       assignment: pick(['current assignment', current[0] ?? assignments[0]], ['upcoming assignment', upcoming[0]]),
       organization: [{ id: org.id, version: org.version }],
-      user: [{ id: state.me.id, version: 0 }]
+      user: [{ id: state.me.id, version: state.me.version }]
     },
     organization: { id: org.id, version: org.version },
     free: { vehicles: freeVehicles, drivers: freeDrivers },
@@ -206,6 +221,7 @@ function identifiers (a: Org, b: Org): string[] {
   const s = a.state
   const all = [
     s.me.id, s.me.name, s.me.email, s.me.organization.id, s.me.organization.name,
+    ...s.users.nodes.flatMap((u: any) => [u.id, u.email]),
     ...s.vehicles.nodes.flatMap((v: any) => [v.id, v.number, v.vin, v.licensePlate]),
     ...s.drivers.nodes.flatMap((d: any) => [d.id, d.name, d.email, d.licenseNumber]),
     ...s.facilities.nodes.flatMap((f: any) => [f.id, f.name]),
@@ -215,6 +231,7 @@ function identifiers (a: Org, b: Org): string[] {
   return [...new Set(all)].filter((v) => !theirs.includes(v))
 }
 
+const refusedByRole = (r: GraphQLResponse): boolean => r.errors?.length === 1 && r.errors[0]?.extensions.code === 'FORBIDDEN'
 const outcome = (r: GraphQLResponse): unknown => ({ data: r.data, errors: r.errors?.map((e) => ({ code: e.extensions.code, field: e.extensions.field ?? null })) })
 const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -288,7 +305,9 @@ void t.test('tenant isolation: every root field, called by organization other wi
           if (plain.data !== null) plan.check?.(t, plain.data, c)
           for (const probe of plan.probes?.(c) ?? []) {
             const label = `${rf.name}(${JSON.stringify(probe)}) as B's ${who}`
-            t.same((await asB(t, label, operationFor(rf, probe), probe, as)).data?.[rf.name], { totalCount: 0, nodes: [] }, `${label}: nothing`)
+            const found = await asB(t, label, operationFor(rf, probe), probe, as)
+            if (refusedByRole(found)) t.equal(who, 'viewer', `${label}: refused by role`)
+            else t.same(found.data?.[rf.name], { totalCount: 0, nodes: [] }, `${label}: nothing`)
           }
         }
         if (plan.kind !== 'ids') continue
@@ -301,14 +320,16 @@ void t.test('tenant isolation: every root field, called by organization other wi
             const unknownArgs = attemptArgs(rf, plan, slot, { id: randomUUID(), version: sample.version })
             const unknown = await gql(operationFor(rf, unknownArgs), unknownArgs, as)
             t.same(outcome(foreign), outcome(unknown), `${label}: the same answer as for an unknown id`)
-            if (isConnection(rf.field.type)) t.same(foreign.data?.[rf.name], { totalCount: 0, nodes: [] }, `${label}: an empty list`)
+            if (refusedByRole(foreign)) t.equal(who, 'viewer', `${label}: refused by role, before any id is looked at`)
+            else if (isConnection(rf.field.type)) t.same(foreign.data?.[rf.name], { totalCount: 0, nodes: [] }, `${label}: an empty list`)
             else t.equal(foreign.data?.[rf.name], null, `${label}: null`)
           }
           const ownSample = c.b.samples[entity][0]
           if (!isConnection(rf.field.type) && ownSample !== undefined) {
             const mineArgs = attemptArgs(rf, plan, slot, ownSample)
             const mine = await gql(operationFor(rf, mineArgs), mineArgs, as)
-            t.not(mine.data?.[rf.name] ?? null, null, `${rf.name} with B's own ${entity} as B's ${who} does find it (the attack above is sharp)`)
+            if (refusedByRole(mine)) t.equal(who, 'viewer', `${rf.name} is not for B's viewer at all`)
+            else t.not(mine.data?.[rf.name] ?? null, null, `${rf.name} with B's own ${entity} as B's ${who} does find it (the attack above is sharp)`)
           }
         }
       }

@@ -54,3 +54,35 @@ void t.test('batches, bodies and introspection', async (t) => {
   const enabled = await buildTestApp(t, { env: { ...PRODUCTION, INTROSPECTION: 'true' } })
   t.equal((await enabled.app.inject({ method: 'POST', url: '/graphql', payload: { query: introspection } })).statusCode, 200, 'unless enabled')
 })
+
+void t.test('subscriptions get the same limits', async (t) => {
+  const { app, login } = await buildTestApp(t, { env: { MAX_QUERY_DEPTH: '6', MAX_QUERY_COST: '1000', MAX_QUERY_TOKENS: '300' } })
+  const token = await login('viewer@fleet.example')
+  const url = `${(await app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws')}/graphql`
+  /** The first message answering a subscription: `next`/`error` with its payload. */
+  const answer = async (query: string, variables: object = {}): Promise<{ type: string, payload: any }> => {
+    const socket = new WebSocket(url, 'graphql-transport-ws')
+    t.teardown(() => { socket.close() })
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error('no answer within 5 s')) }, 5000)
+      socket.addEventListener('open', () => { socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })) })
+      socket.addEventListener('message', (message) => {
+        const data = JSON.parse(String(message.data)) as { type: string, payload?: unknown }
+        if (data.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }))
+        if (data.type === 'error' || data.type === 'next') {
+          clearTimeout(timer)
+          resolve({ type: data.type, payload: data.payload })
+        }
+      })
+    })
+  }
+  const refused = async (label: string, query: string, pattern: RegExp, variables: object = {}): Promise<void> => {
+    const { type, payload } = await answer(query, variables)
+    t.equal(type, 'error', `${label}: refused`)
+    t.equal(payload?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', `${label}: QUERY_TOO_COMPLEX`)
+    t.match(payload?.[0]?.message, pattern, label)
+  }
+  await refused('too deep', 'subscription { vehicleChanged { vehicle { assignments { nodes { driver { assignments { nodes { vehicle { number } } } } } } } } }', /nested \d+ levels deep; at most 6/)
+  await refused('too costly through a variable (counted as the largest page)', 'subscription ($n: Int) { vehicleChanged { vehicle { assignments(first: $n) { nodes { id startsAt endsAt notes createdAt updatedAt } } } } }', /cost \d+/, { n: 2 })
+  await refused('too many tokens', `subscription { vehicleChanged { vehicle { ${Array.from({ length: 400 }, () => 'id').join(' ')} } } }`, /more than 300 tokens/)
+})

@@ -142,7 +142,13 @@ async function checkReversible (t: Test, handle: DatabaseHandle): Promise<void> 
     t.ok((first[kind]?.length ?? 0) > 0, `the fingerprint has ${kind}`)
   }
   t.match(first.extensions, [{ name: 'btree_gist' }, { name: 'pg_trgm' }, { name: 'plpgsql' }], 'extensions installed')
-  t.match(first.functions, [{ name: 'touch_row', definition: /NEW\.version := OLD\.version \+ 1/ }], 'touch_row() is the only function of ours')
+  t.match(first.functions, [
+    { name: 'audit_log_immutable', definition: /cannot be changed/ },
+    { name: 'audit_row', definition: /INSERT INTO audit_log/ },
+    { name: 'touch_row', definition: /NEW\.version := OLD\.version \+ 1/ },
+    { name: 'touch_user', definition: /last_login_at/ }
+  ], 'our functions: the audit trail\'s two, touch_row() and touch_user()')
+  t.equal(first.functions?.length, 4, 'no other function of ours')
 
   // Reverting must work on a populated database too, not only on freshly created tables.
   await seedDemo(db, { now: SEED_NOW })

@@ -145,10 +145,12 @@ void t.test('with Redis, a switch change reaches every replica at once', { skip:
   await a.gql(SET_FLAG, { name: 'facility-writes', enabled: true }, adminA)
   await eventually(t, async () => (await b.gql(CREATE_FACILITY, { code: 'PS2' }, managerB)).errors === undefined, 'and back')
 
-  const cli = await runScript('src/cli/ops.ts', ['maintenance', 'on', 'Announced over Redis'], { env: { DATABASE_URL: database.url, REDIS_URL: redis.url } })
+  // The CLI announces on the environment's topic: it needs the service's CACHE_NAMESPACE.
+  const cliEnv = { DATABASE_URL: database.url, REDIS_URL: redis.url, CACHE_NAMESPACE: a.config.CACHE_NAMESPACE }
+  const cli = await runScript('src/cli/ops.ts', ['maintenance', 'on', 'Announced over Redis'], { env: cliEnv })
   t.match(cli.stdout, /announced to running replicas/)
   await eventually(t, async () => codes(await b.gql(CREATE_FACILITY, { code: 'PS3' }, managerB))[0] === 'MAINTENANCE', 'the ops CLI reaches B at once')
-  await runScript('src/cli/ops.ts', ['maintenance', 'off'], { env: { DATABASE_URL: database.url, REDIS_URL: redis.url } })
+  await runScript('src/cli/ops.ts', ['maintenance', 'off'], { env: cliEnv })
 })
 
 async function eventually (t: Test, condition: () => Promise<boolean>, label: string): Promise<void> {

@@ -369,10 +369,12 @@ void t.test('tenants and roles', async (t) => {
     t.same(ok(await r.get(v.id)).vehicle, v, 'the demo vehicle is unchanged')
   })
 
-  await t.test('VIEWER, DRIVER, DISPATCHER and MECHANIC read but cannot change vehicles', async (t) => {
+  await t.test('VIEWER, DISPATCHER and MECHANIC read but cannot change vehicles; a DRIVER reads only its own', async (t) => {
     for (const role of ['viewer', 'driver', 'dispatcher', 'mechanic']) {
       const token = await r.login(`${role}@fleet.example`)
-      t.equal(ok(await r.get(v.id, token)).vehicle?.number, 'V-010', `${role} reads`)
+      if (role === 'driver') t.same(ok(await r.get(v.id, token)).vehicle, null, 'driver: another vehicle is not found')
+      else if (role === 'mechanic') refused(t, await r.get(v.id, token), 'FORBIDDEN', undefined, 'mechanic: reads the vehicle but not who drives it')
+      else t.equal(ok(await r.get(v.id, token)).vehicle?.number, 'V-010', `${role} reads`)
       refused(t, await r.create(newInput(20), token), 'FORBIDDEN', undefined, `${role}: createVehicle`)
       refused(t, await r.update(v.id, { expectedVersion: v.version, name: 'X' }, token), 'FORBIDDEN', undefined, `${role}: updateVehicle`)
       refused(t, await r.retire(v.id, token), 'FORBIDDEN', undefined, `${role}: retireVehicle`)

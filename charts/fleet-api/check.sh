@@ -100,6 +100,8 @@ refuse "must be larger than config.SHUTDOWN_DELAY_MS + config.SHUTDOWN_GRACE_MS"
 refuse "must be below probes.readiness.timeoutSeconds" -f ci/test-values.yaml --set config.HEALTH_CHECK_TIMEOUT_MS=3000
 refuse "set existingSecret" -f ci/test-values.yaml --set secret.create=false
 refuse "values don't meet the specifications of the schema" -f ci/test-values.yaml --set replicas=3
+refuse "config.PERSISTED_QUERIES_ONLY needs a manifest" -f ci/test-values.yaml --set config.PERSISTED_QUERIES_ONLY=true --set persistedQueries.manifest=
+refuse "or config.PERSISTED_QUERIES_FILE (a file already in the image), not both" -f ci/test-values.yaml --set config.PERSISTED_QUERIES_FILE=/app/persisted-queries.json
 refuse "values don't meet the specifications of the schema" -f ci/test-values.yaml --set config.NODE_ENV=development
 echo
 echo "check.sh: all checks passed"

@@ -2,6 +2,7 @@ import type { Insertable, Kysely } from 'kysely'
 import type {
   Database, DriverStatus, DriversTable, FacilitiesTable, Role, VehicleAssignmentsTable, VehicleStatus, VehiclesTable
 } from '../../src/database/schema.js'
+import { tagTransaction } from '../../src/database/audit.js'
 import { hashPassword } from '../../src/modules/identity/passwords.js'
 import { vinCheckDigit } from '../../src/modules/vehicles/vin.js'
 import { DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, ROLES, VEHICLE_MODELS, type VehicleModel } from './catalog.js'
@@ -258,6 +259,7 @@ export async function seedDemo (db: Kysely<Database>, options: SeedOptions = {})
   const now = options.now ?? new Date()
   const passwordHash = await hashPassword(DEMO_PASSWORD)
   return await db.transaction().execute(async (trx) => {
+    await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed', requestId: null })
     const total: SeedSummary = { organizations: 0, users: 0, facilities: 0, vehicles: 0, drivers: 0, assignments: 0 }
     for (const [index, tenant] of tenants(options.vehicles ?? 50).entries()) {
       const summary = await seedTenant(trx, tenant, index, now, passwordHash)

@@ -97,7 +97,11 @@ export class EntityCache {
         return rows
       })
       for (const id of toFetch) {
-        this.inflight.set(this.key(codec.entity, organizationId, id), batch.then((rows) => rows.find((row) => row.id === id) ?? null))
+        const one = batch.then((rows) => rows.find((row) => row.id === id) ?? null)
+        // A failed fetch rejects here too; a load that joined sees the rejection, and when none
+        // did, it must not surface as an unhandled rejection (the caller of `batch` handles it).
+        one.catch(() => {})
+        this.inflight.set(this.key(codec.entity, organizationId, id), one)
       }
       try {
         fetched = await batch

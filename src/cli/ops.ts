@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis'
+import type { Kysely } from 'kysely'
 import mqemitterRedis from 'mqemitter-redis'
-import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName, SWITCHES_TOPIC } from '../modules/operations/catalog.js'
+import { pruneAuditLog, tagTransaction } from '../database/audit.js'
+import type { Database } from '../database/schema.js'
+import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName, switchesTopic } from '../modules/operations/catalog.js'
 import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
 import { openCli, runCli, UsageError } from './environment.js'
 
@@ -9,11 +12,20 @@ import { openCli, runCli, UsageError } from './environment.js'
 //   maintenance on "<message>"       read-only mode: mutations answer MAINTENANCE, reads go on
 //   maintenance off
 //   flag <name> on|off ["<reason>"]  a kill switch; off answers FEATURE_DISABLED for its operations
-// Every replica applies a change at once when REDIS_URL is set (announced over Redis), and
-// within SWITCHES_REFRESH_MS in any case.
+//   audit-prune <days>               deletes audit records older than <days> days (retention)
+// Every replica applies a switch change at once when REDIS_URL is set (announced over Redis), and
+// within SWITCHES_REFRESH_MS in any case. Changes are recorded in the audit log as `ops <command>`.
 
-const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"]
+const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"] | audit-prune <days>
 features: ${Object.keys(FEATURES).join(', ')}`
+
+/** Runs a change in a transaction the audit trail records as this command. */
+async function recorded<T> (db: Kysely<Database>, command: string, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return await db.transaction().execute(async (trx) => {
+    await tagTransaction(trx, { actorId: null, actorRole: null, operation: `ops ${command}`, requestId: null })
+    return await work(trx)
+  })
+}
 
 await runCli(async () => {
   const cli = openCli(process.argv.slice(2))
@@ -33,25 +45,29 @@ await runCli(async () => {
       }
     } else if (command === 'maintenance' && rest[0] === 'on') {
       const message = rest[1] ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.'
-      await startMaintenance(db, { organization_id: null, message, enabled_by: null })
+      await recorded(db, 'maintenance on', async (trx) => await startMaintenance(trx, { organization_id: null, message, enabled_by: null }))
       console.log(`maintenance ON for the whole service: mutations refused except ${[...ALLOWED_DURING_MAINTENANCE].map((f) => f.replace('Mutation.', '')).join(', ')}`)
     } else if (command === 'maintenance' && rest[0] === 'off') {
-      console.log(await endMaintenance(db, null) ? 'maintenance off' : 'maintenance was not on')
+      console.log(await recorded(db, 'maintenance off', async (trx) => await endMaintenance(trx, null)) ? 'maintenance off' : 'maintenance was not on')
     } else if (command === 'flag' && rest[0] !== undefined && (rest[1] === 'on' || rest[1] === 'off')) {
       if (!isFeatureName(rest[0])) throw new UsageError(`unknown feature "${rest[0]}"\n${USAGE}`)
-      await upsertFeatureFlag(db, { organization_id: null, name: rest[0], enabled: rest[1] === 'on', reason: rest[2] ?? null, updated_by: null })
+      const row = { organization_id: null, name: rest[0], enabled: rest[1] === 'on', reason: rest[2] ?? null, updated_by: null }
+      await recorded(db, `flag ${rest[0]} ${rest[1]}`, async (trx) => await upsertFeatureFlag(trx, row))
       console.log(`flag ${rest[0]} ${rest[1]} for the whole service`)
+    } else if (command === 'audit-prune' && /^[1-9][0-9]{0,4}$/.test(rest[0] ?? '')) {
+      const before = new Date(Date.now() - Number(rest[0]) * 86_400_000)
+      console.log(`deleted ${await pruneAuditLog(db, before)} audit record(s) from before ${before.toISOString()}`)
     } else {
       throw new UsageError(USAGE)
     }
-    if (command !== 'status') await announce(cli.config.REDIS_URL)
+    if (command === 'maintenance' || command === 'flag') await announce(cli.config.REDIS_URL, cli.config.CACHE_NAMESPACE)
   } finally {
     await cli.database.close()
   }
 })
 
 /** Tells running replicas to re-read the switches now (best effort: they poll anyway). */
-async function announce (url: string | undefined): Promise<void> {
+async function announce (url: string | undefined, namespace: string): Promise<void> {
   if (url === undefined) return
   const pubConn = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null })
   const subConn = new Redis(url, { lazyConnect: true })
@@ -60,7 +76,7 @@ async function announce (url: string | undefined): Promise<void> {
   ;(emitter as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => {})
   const sent = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => { resolve(false) }, 2000)
-    emitter.emit({ topic: SWITCHES_TOPIC }, (err) => {
+    emitter.emit({ topic: switchesTopic(namespace) }, (err) => {
       clearTimeout(timer)
       resolve(err === undefined || err === null)
     })

@@ -41,6 +41,13 @@ export interface UsersTable extends TenantRow {
   password_hash: string
   is_active: Generated<boolean>
   last_login_at: Timestamp | null
+  /** Carried in access tokens; raised to end every session of the user. */
+  session_epoch: Generated<number>
+  must_change_password: Generated<boolean>
+  deactivated_at: Timestamp | null
+  /** Single sign-on: the identity provider (issuer) and subject the user is linked to; both or neither. */
+  oidc_issuer: string | null
+  oidc_subject: string | null
 }
 
 export interface RefreshTokensTable extends TenantRow {
@@ -112,6 +119,28 @@ export interface MaintenanceModesTable extends Row {
   enabled_by: string | null
 }
 
+export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE' | 'SIGN_IN' | 'SIGN_OUT' | 'SESSION_REVOKED'
+
+/** Written by triggers (row changes) and by the application (session events); never updated. */
+export interface AuditLogTable {
+  /** bigint; selected as text (see src/modules/audit/queries.ts) so it is exact and cursor-ready. */
+  id: ColumnType<string, never, never>
+  organization_id: string | null
+  occurred_at: ColumnType<Date, never, never>
+  actor_id: string | null
+  actor_role: Role | null
+  operation: string | null
+  request_id: string | null
+  entity: string
+  entity_id: string | null
+  action: AuditAction
+  /** Column name -> { before, after }, or { redacted: true } for secrets. */
+  changes: ColumnType<Record<string, AuditChangeValue>, string | undefined, never>
+  database_user: ColumnType<string, never, never>
+}
+
+export type AuditChangeValue = { before: unknown, after: unknown } | { redacted: true }
+
 export interface Database {
   organizations: OrganizationsTable
   users: UsersTable
@@ -122,6 +151,7 @@ export interface Database {
   vehicle_assignments: VehicleAssignmentsTable
   feature_flags: FeatureFlagsTable
   maintenance_modes: MaintenanceModesTable
+  audit_log: AuditLogTable
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>
@@ -132,9 +162,11 @@ export type VehicleRow = Selectable<VehiclesTable>
 export type DriverRow = Selectable<DriversTable>
 export type VehicleAssignmentRow = Selectable<VehicleAssignmentsTable>
 
+export type AuditLogRow = Selectable<AuditLogTable>
 export type FeatureFlagRow = Selectable<FeatureFlagsTable>
 export type MaintenanceModeRow = Selectable<MaintenanceModesTable>
 
+export type NewUser = Insertable<UsersTable>
 export type NewVehicle = Insertable<VehiclesTable>
 export type VehicleUpdate = Updateable<VehiclesTable>
 export type NewDriver = Insertable<DriversTable>

@@ -62,18 +62,16 @@ function databaseError (err: DatabaseError, constraints: Record<string, Constrai
     case '23514':
     case '23502':
       return { code: 'BAD_USER_INPUT', message: meaning?.message ?? 'A value is not allowed here', field: meaning?.field }
-    case '22P02':
-    case '22003':
-    case '22007':
-    case '22008':
-    case '22001':
-      return { code: 'BAD_USER_INPUT', message: 'A value has the wrong format or is out of range' }
     case '57014':
       return { code: 'SERVICE_UNAVAILABLE', message: 'The database took too long to answer; try again' }
     case '40001':
     case '40P01':
       return { code: 'SERVICE_UNAVAILABLE', message: 'The change collided with a concurrent one; try again' }
     default:
+      // Class 22, data exception: a value PostgreSQL cannot take (bad format, out of range, a NUL byte).
+      if (err.code.startsWith('22')) return { code: 'BAD_USER_INPUT', message: 'A value has the wrong format or is out of range' }
+      // 08P01, a protocol violation, comes from the statement itself (e.g. more than 65535 parameters), not an outage.
+      if (err.code === '08P01') return { code: 'BAD_USER_INPUT', message: 'The request is too large for the database; send fewer values' }
       if (err.code.startsWith('08') || err.code.startsWith('53') || err.code.startsWith('57P')) {
         return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' }
       }
@@ -91,7 +89,8 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
   if (original === undefined || original instanceof GraphQLError) {
     if (error.path === undefined) {
       // A code set by our own validation rules (QUERY_TOO_COMPLEX) stays; anything else is bad input.
-      const code = error.extensions.code
+      // graphql-jit's variable errors (a document's second run is compiled) have no extensions.
+      const code = error.extensions?.code
       const known = typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? code as ErrorCode : 'BAD_USER_INPUT'
       return { error: withCode(error, { ...error.extensions, code: known }), status: 400 }
     }

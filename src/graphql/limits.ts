@@ -42,12 +42,15 @@ export function checkTokens (query: string, maxTokens: number): void {
   }
 }
 
-/** The page size a connection field asks for: first/last, a variable's value, or the default. */
-function pageSize (args: readonly ArgumentNode[], variables: Record<string, unknown>): number {
+/**
+ * The page size a connection field asks for: first/last, a variable's value, or the default.
+ * Variables unknown when measuring (null: a subscription's) count as the largest page.
+ */
+function pageSize (args: readonly ArgumentNode[], variables: Record<string, unknown> | null): number {
   for (const arg of args) {
     if (arg.name.value !== 'first' && arg.name.value !== 'last') continue
     const { value } = arg
-    const raw = value.kind === Kind.VARIABLE ? variables[value.name.value] : value.kind === Kind.INT ? Number(value.value) : undefined
+    const raw = value.kind === Kind.VARIABLE ? (variables === null ? PAGE_SIZE.max : variables[value.name.value]) : value.kind === Kind.INT ? Number(value.value) : undefined
     if (typeof raw === 'number' && Number.isFinite(raw) && raw >= 0) return Math.min(raw, PAGE_SIZE.max)
   }
   return PAGE_SIZE.default
@@ -58,7 +61,7 @@ function pageSize (args: readonly ArgumentNode[], variables: Record<string, unkn
  * by the page sizes of the connections above it: `vehicles(first: 50) { nodes { facility { name } } }`
  * costs 1 + 50 x 3.
  */
-export function measure (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): QueryMeasure {
+export function measure (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | null): QueryMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>()
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition)
@@ -96,7 +99,7 @@ export function measure (schema: GraphQLSchema, document: DocumentNode, operatio
 }
 
 /** Refuses an operation over the limits (before it executes). */
-export function checkComplexity (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, limits: QueryLimits): void {
+export function checkComplexity (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | null, limits: QueryLimits): void {
   const { depth, cost, aliases } = measure(schema, document, operationName, variables)
   if (depth > limits.maxDepth) throw tooComplex(`The query is nested ${depth} levels deep; at most ${limits.maxDepth} are allowed`, { depth, limit: limits.maxDepth })
   if (cost > limits.maxCost) throw tooComplex(`The query would cost ${cost} (fields times page sizes); at most ${limits.maxCost} is allowed: ask for smaller pages`, { cost, limit: limits.maxCost })

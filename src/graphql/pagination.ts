@@ -22,7 +22,7 @@ export interface SortKey<Row> {
   /** Qualified column, e.g. `vehicles.number`. */
   column: string
   /** PostgreSQL type of the column, for the cursor's parameter. */
-  type: 'text' | 'integer' | 'numeric' | 'timestamptz'
+  type: 'text' | 'integer' | 'bigint' | 'numeric' | 'timestamptz'
   /**
    * For a nullable column: the value NULL sorts as (e.g. 'infinity': last ascending, first
    * descending). Ordering and keyset then use coalesce(column, nullsAs), which an expression
@@ -32,6 +32,8 @@ export interface SortKey<Row> {
   direction: 'asc' | 'desc'
   /** Qualified id column, the tiebreaker. */
   idColumn: string
+  /** Type of the id column: uuid unless said otherwise (the audit log's ids are bigint, as text). */
+  idType?: 'uuid' | 'bigint'
   value: (row: Row) => SortValue
 }
 
@@ -57,17 +59,22 @@ export interface PageWindow {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const BIGINT = /^[0-9]{1,18}$/
 
 export function encodeCursor (sortName: string, value: SortValue, id: string): string {
   const plain = value instanceof Date ? value.toISOString() : value
   return Buffer.from(JSON.stringify([sortName, plain, id])).toString('base64url')
 }
 
+// What a cursor's sort value may be: only what this API itself puts there (a forged cursor must
+// fail here, not in PostgreSQL).
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const VALUE_CHECKS: Record<SortKey<never>['type'], (value: unknown) => boolean> = {
-  text: (value) => typeof value === 'string',
+  text: (value) => typeof value === 'string' && !value.includes('\u0000') && value.isWellFormed(),
   integer: (value) => typeof value === 'number' && Number.isSafeInteger(value),
+  bigint: (value) => typeof value === 'string' && BIGINT.test(value),
   numeric: (value) => typeof value === 'string' && /^-?\d{1,15}(\.\d{1,6})?$/.test(value),
-  timestamptz: (value) => typeof value === 'string' && (value === 'infinity' || !Number.isNaN(Date.parse(value)))
+  timestamptz: (value) => typeof value === 'string' && (value === 'infinity' || value === '-infinity' || (ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value))))
 }
 
 /** What rows are ordered by: the column, or coalesce(column, nullsAs) for a nullable one. */
@@ -77,7 +84,9 @@ function sortExpression (sort: SortKey<never>): Expression<unknown> {
     : sql`coalesce(${sql.ref(sort.column)}, cast(${sort.nullsAs} as ${sql.raw(sort.type)}))`
 }
 
-function decodeCursor (cursor: string, sort: Pick<SortKey<never>, 'name' | 'type'>, field: string): Cursor {
+type CursorShape = Pick<SortKey<never>, 'name' | 'type' | 'idType'>
+
+function decodeCursor (cursor: string, sort: CursorShape, field: string): Cursor {
   const invalid = () => badInput(`${field} is not a cursor issued by this API`, field)
   let decoded: unknown
   try {
@@ -90,7 +99,7 @@ function decodeCursor (cursor: string, sort: Pick<SortKey<never>, 'name' | 'type
   if (name !== sort.name) {
     throw badInput(`${field} was issued for a different ordering (${String(name)}); restart paging without it`, field)
   }
-  if (typeof id !== 'string' || !UUID.test(id) || !VALUE_CHECKS[sort.type](value)) throw invalid()
+  if (typeof id !== 'string' || !(sort.idType === 'bigint' ? BIGINT : UUID).test(id) || !VALUE_CHECKS[sort.type](value)) throw invalid()
   return { value: value as string | number, id }
 }
 
@@ -102,7 +111,7 @@ function checkSize (value: number, field: string): number {
 }
 
 /** Validates first/after/last/before for an ordering. */
-export function pageWindow (args: ConnectionArgs, sort: Pick<SortKey<never>, 'name' | 'type'>): PageWindow {
+export function pageWindow (args: ConnectionArgs, sort: CursorShape): PageWindow {
   const hasFirst = args.first !== undefined && args.first !== null
   const hasLast = args.last !== undefined && args.last !== null
   if (hasFirst && hasLast) throw badInput('Pass either first or last, not both', 'last')
@@ -120,7 +129,7 @@ export function pageWindow (args: ConnectionArgs, sort: Pick<SortKey<never>, 'na
 export function keysetCondition<Row> (sort: SortKey<Row>, cursor: Cursor, side: 'after' | 'before'): Expression<SqlBool> {
   const ascending = sort.direction === 'asc'
   const operator = (side === 'after') === ascending ? sql.raw('>') : sql.raw('<')
-  return sql<SqlBool>`(${sortExpression(sort as SortKey<never>)}, ${sql.ref(sort.idColumn)}) ${operator} (cast(${cursor.value} as ${sql.raw(sort.type)}), cast(${cursor.id} as uuid))`
+  return sql<SqlBool>`(${sortExpression(sort as SortKey<never>)}, ${sql.ref(sort.idColumn)}) ${operator} (cast(${cursor.value} as ${sql.raw(sort.type)}), cast(${cursor.id} as ${sql.raw(sort.idType ?? 'uuid')}))`
 }
 
 /** Applies the window to a query: keyset conditions, order (reversed when paging backward) and limit + 1. */
@@ -168,6 +177,24 @@ export async function paginate<DB, TB extends keyof DB, Row extends { id: string
   const window = pageWindow(args, sort as SortKey<never>)
   const fetched = await applyWindow(query, window, sort as SortKey<never>).execute()
   return toPage(fetched as Row[], window, sort, totalCount)
+}
+
+/**
+ * One page of a filtered list: `filtered` is the FROM and WHERE, `select` what a row carries. The
+ * total count, when asked for, is the same filter counted.
+ */
+export async function paginateFiltered<DB, TB extends keyof DB, Row extends { id: string }> (
+  filtered: SelectQueryBuilder<DB, TB, object>,
+  select: (query: SelectQueryBuilder<DB, TB, object>) => SelectQueryBuilder<DB, TB, Row>,
+  args: ConnectionArgs,
+  sort: SortKey<Row>
+): Promise<Page<Row>> {
+  const count = async (): Promise<number> => {
+    // Kysely cannot follow a selection through these generic parameters: the row is { count }.
+    const row = await filtered.select(sql<number>`count(*)`.as('count')).executeTakeFirstOrThrow() as { count: number | string }
+    return Number(row.count)
+  }
+  return await paginate(select(filtered), args, sort, count)
 }
 
 /** The resolvers every XConnection type shares. */

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql'
+import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'graphql'
 
 // DateTime: ISO-8601 with an explicit offset on input (a time without a zone is ambiguous
 // for a fleet spread over time zones), always UTC with milliseconds on output.
@@ -30,4 +30,13 @@ export const DateTime = new GraphQLScalarType<Date, string>({
     }
     return parseDateTime(ast.value)
   }
+})
+
+/** Any JSON value, passed through as it is (audit before/after values). */
+export const JSONValue = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables)
 })

@@ -13,6 +13,8 @@ export function id (value: string, field: string): string {
 }
 
 export function text (value: string, field: string, max: number): string {
+  // A lone UTF-16 surrogate cannot be stored as UTF-8: PostgreSQL would get U+FFFD instead.
+  if (!value.isWellFormed()) throw badInput(`${field} is not valid Unicode text`, field)
   const trimmed = value.trim()
   if (trimmed.length === 0) throw badInput(`${field} must not be empty`, field)
   if (trimmed.length > max) throw badInput(`${field} must be at most ${max} characters`, field)
@@ -51,4 +53,17 @@ export function given<T extends object> (input: T, key: keyof T): boolean {
 export function present<T> (value: T | null | undefined, field: string): T {
   if (value === null || value === undefined) throw badInput(`${field} cannot be null`, field)
   return value
+}
+
+/** An enum-list filter, each value once: 100 000 copies of ACTIVE are one value to the database. */
+export function distinct<T> (values: readonly T[] | null | undefined): T[] | undefined {
+  return values === null || values === undefined ? undefined : [...new Set(values)]
+}
+
+/** A list of free-form values in a filter: at most `max` distinct ones, each checked. */
+export function listOf<T> (values: readonly string[] | null | undefined, field: string, max: number, check: (value: string, field: string) => T): T[] | undefined {
+  if (values === null || values === undefined) return undefined
+  const unique = [...new Set(values)]
+  if (unique.length > max) throw badInput(`${field} may name at most ${max} values`, field)
+  return unique.map((value, i) => check(value, `${field}[${i}]`))
 }

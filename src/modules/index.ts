@@ -1,5 +1,6 @@
 import type { Resolvers } from '../generated/graphql.js'
 import type { LoaderScope } from '../graphql/batching.js'
+import { auditResolvers } from './audit/resolvers.js'
 import { assignmentLoaders } from './assignments/loaders.js'
 import { assignmentResolvers } from './assignments/resolvers.js'
 import { assignmentConstraints } from './assignments/validation.js'
@@ -13,6 +14,7 @@ import { fleetLoaders } from './fleet/loaders.js'
 import { fleetResolvers } from './fleet/resolvers.js'
 import { userLoaders } from './identity/loaders.js'
 import { identityResolvers } from './identity/resolvers.js'
+import { userConstraints } from './identity/validation.js'
 import { operationsResolvers } from './operations/resolvers.js'
 import { organizationLoaders } from './organizations/loaders.js'
 import { organizationResolvers } from './organizations/resolvers.js'
@@ -25,6 +27,7 @@ import { vehicleConstraints } from './vehicles/validation.js'
 
 export const moduleResolvers: Resolvers[] = [
   identityResolvers,
+  auditResolvers,
   organizationResolvers,
   vehicleResolvers,
   driverResolvers,
@@ -40,6 +43,7 @@ export interface ConstraintMeaning {
 }
 
 export const constraintMeanings: Record<string, ConstraintMeaning> = {
+  ...userConstraints,
   ...vehicleConstraints,
   ...driverConstraints,
   ...facilityConstraints,

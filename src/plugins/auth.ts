@@ -1,34 +1,46 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Viewer } from '../graphql/context.js'
+import { AccessCheck } from '../modules/identity/access.js'
+import { SingleSignOn, type SingleSignOnSettings } from '../modules/identity/oidc.js'
 import { type AccessTokenIssuer, accessTokens, TokenProblem } from '../modules/identity/tokens.js'
 import { bindLog } from './request-context.js'
 
-// Reads `Authorization: Bearer <token>` once per request. A bad token does not fail the
-// request here: `login` must work whatever stale header a client still sends. Operations that
-// need a viewer refuse with UNAUTHENTICATED and the reason recorded in `authProblem`.
+// Reads `Authorization: Bearer <token>` once per request and checks it against the user's
+// current state. A bad token does not fail the request here: `login` must work whatever stale
+// header a client still sends. Operations that need a viewer refuse with UNAUTHENTICATED and the
+// reason recorded in `authProblem`; when the check itself could not run (the database is
+// unreachable), they answer with that failure (`authError`: SERVICE_UNAVAILABLE), never as if
+// the token were bad.
 
 declare module 'fastify' {
   interface FastifyInstance {
     accessTokens: AccessTokenIssuer
+    accessCheck: AccessCheck
   }
   interface FastifyRequest {
     viewer: Viewer | null
     authProblem: string | null
+    authError: Error | null
   }
 }
 
 export interface AuthPluginOptions {
   secret: string
   accessTokenTtlSeconds: number
+  /** Accept the bearer tokens of this identity provider too (OIDC_*). */
+  singleSignOn?: SingleSignOnSettings
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOptions) => {
   app.decorate('accessTokens', accessTokens(options.secret, options.accessTokenTtlSeconds))
+  const singleSignOn = options.singleSignOn === undefined ? undefined : new SingleSignOn({ ...options.singleSignOn, db: () => app.db, log: app.log })
+  app.decorate('accessCheck', new AccessCheck(app.accessTokens, app.entityCache, () => app.db, singleSignOn))
   app.decorateRequest('viewer', null)
   app.decorateRequest('authProblem', null)
+  app.decorateRequest('authError', null)
   app.addHook('onRequest', async (request, reply) => {
     const header = request.headers.authorization
     if (header === undefined || header === '') return
@@ -38,11 +50,14 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthPluginOpt
       return
     }
     try {
-      request.viewer = await app.accessTokens.verify(match[1] as string)
+      request.viewer = await app.accessCheck.viewerOf(match[1] as string)
       bindLog(request, { userId: request.viewer.userId, organizationId: request.viewer.organizationId }, reply)
     } catch (err) {
-      if (!(err instanceof TokenProblem)) throw err
-      request.authProblem = err.message
+      if (err instanceof TokenProblem) {
+        request.authProblem = err.message
+        return
+      }
+      request.authError = err as Error
     }
   })
-}, { name: 'auth' })
+}, { name: 'auth', dependencies: ['database', 'cache'] })

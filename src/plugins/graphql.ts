@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Kind, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode } from 'graphql'
+import { Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
-import type { Config } from '../config.js'
+import { type Config, ConfigError } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
-import type { GraphQLContext, Viewer } from '../graphql/context.js'
+import { type GraphQLContext, noViewer } from '../graphql/context.js'
 import { createErrorFormatter } from '../graphql/error-formatter.js'
-import { AppError, unauthenticated } from '../graphql/errors.js'
+import { AppError } from '../graphql/errors.js'
 import { checkComplexity, checkTokens } from '../graphql/limits.js'
-import { DateTime } from '../graphql/scalars.js'
+import { createPersistedQueries, validateManifest } from '../graphql/persisted-queries.js'
+import { DateTime, JSONValue } from '../graphql/scalars.js'
 import { loadSchema } from '../graphql/schema.js'
 import { permissions } from '../modules/identity/permissions.js'
 import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
@@ -34,15 +35,21 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   const { schema } = loadSchema()
   const limits = { maxTokens: config.MAX_QUERY_TOKENS, maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_QUERY_ALIASES }
   const resolvers = authorize(schema, mergeResolvers(moduleResolvers), permissions)
+  const validationRules = config.INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule]
+  // Automatic persisted queries and the manifest's (src/graphql/persisted-queries.ts).
+  const manifestProblems = config.PERSISTED_QUERIES === undefined ? [] : validateManifest(schema, config.PERSISTED_QUERIES, validationRules)
+  if (manifestProblems.length > 0) throw new ConfigError(manifestProblems.map((problem) => `PERSISTED_QUERIES_FILE: ${problem}`))
+  const persisted = createPersistedQueries({ manifest: config.PERSISTED_QUERIES, only: config.PERSISTED_QUERIES_ONLY, ttlSeconds: config.PERSISTED_QUERIES_TTL_SECONDS, store: app.cache, namespace: config.CACHE_NAMESPACE, log: app.log })
 
   await app.register(mercurius, {
     schema,
-    resolvers: { ...resolvers, DateTime } as unknown as IResolvers,
+    resolvers: { ...resolvers, DateTime, JSON: JSONValue } as unknown as IResolvers,
     path: '/graphql',
     graphiql: false,
     jit: 1,
     allowBatchedQueries: true,
-    validationRules: config.INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule],
+    persistedQueryProvider: persisted.provider,
+    validationRules,
     errorFormatter: createErrorFormatter({
       constraints: constraintMeanings,
       mask: config.NODE_ENV === 'production',
@@ -54,18 +61,18 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
         app.telemetry.exception(err, { requestId, operation: operation?.name, userId: viewer?.userId, organizationId: viewer?.organizationId })
       }
     }),
-    context: (request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, request.viewer, request.authProblem),
+    context: (request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, request),
     subscription: {
       emitter: app.events,
       // Before connection_init: no viewer. onConnect replaces the context with the viewer's.
-      context: (_socket, request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, null, 'Send { "authorization": "Bearer <accessToken>" } in connection_init'),
+      context: (_socket, request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, { viewer: null, authProblem: 'Send { "authorization": "Bearer <accessToken>" } in connection_init', authError: null }),
       onConnect: async ({ payload }: { payload?: { authorization?: unknown } }) => {
         const header = typeof payload?.authorization === 'string' ? payload.authorization : ''
         const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1]
         if (token === undefined) return false
         try {
-          const viewer = await app.accessTokens.verify(token)
-          return contextFor({ id: randomUUID(), ip: '', log: app.log.child({ userId: viewer.userId, organizationId: viewer.organizationId, transport: 'websocket' }) }, viewer, null)
+          const viewer = await app.accessCheck.viewerOf(token)
+          return contextFor({ id: randomUUID(), ip: '', log: app.log.child({ userId: viewer.userId, organizationId: viewer.organizationId, transport: 'websocket' }) }, { viewer, authProblem: null, authError: null })
         } catch {
           return false
         }
@@ -74,9 +81,10 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   })
 
   /** The per-request context: HTTP requests and subscription connections alike. */
-  function contextFor (request: { id: string, log: FastifyBaseLogger, ip: string }, viewer: Viewer | null, authProblem: string | null): Omit<GraphQLContext, keyof MercuriusContext> {
+  function contextFor (request: { id: string, log: FastifyBaseLogger, ip: string }, auth: Pick<GraphQLContext, 'viewer' | 'authProblem' | 'authError'>): Omit<GraphQLContext, keyof MercuriusContext> {
+    const { viewer, authProblem, authError } = auth
     const organizationId = (): string => {
-      if (viewer === null) throw unauthenticated(authProblem ?? undefined)
+      if (viewer === null) throw noViewer(auth)
       return viewer.organizationId
     }
     // Shared by reference with the loaders: preExecution points it at the replica for queries.
@@ -89,6 +97,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
       config,
       viewer,
       authProblem,
+      authError,
       db: app.db,
       route,
       cache: app.entityCache,
@@ -98,6 +107,12 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     }
   }
 
+  // PERSISTED_QUERIES_ONLY: a text outside the manifest is refused before anything else.
+  persisted.addHooks(app.graphql)
+  // Subscriptions get the same limits. Mercurius has parsed a subscription before its first hook
+  // and does not pass its variables: a page size given by a variable counts as the largest.
+  app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
+  app.graphql.addHook('preSubscriptionExecution', async (schema, document) => { checkComplexity(schema, document, undefined, null, limits) })
   // Too many tokens is refused before the parser sees the document.
   app.graphql.addHook('preParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
   // A batch (JSON array of operations) is bounded too.
@@ -107,6 +122,11 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     }
   })
 
+  // Mercurius takes a query that is not GraphQL text (a number, an object, JSON) for a ready-made
+  // syntax tree, which graphql-js then trusts: only documents parsed from text go on.
+  app.graphql.addHook('preValidation', async (_schema, document) => {
+    if (!(document?.loc instanceof Location)) throw new AppError('BAD_USER_INPUT', 'query must be a GraphQL document, as text', {}, 400)
+  })
   // Operation name and type: on the request's log lines and in the duration histogram.
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
     const ctx = context as GraphQLContext
@@ -118,6 +138,9 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     // Depth, cost and aliases need the variables (page sizes), so they are checked here, after
     // validation and before anything executes (a validation rule with variables would disable
     // Mercurius's cache of parsed and validated documents).
+    if (operation?.operation === 'subscription') {
+      throw new AppError('BAD_USER_INPUT', 'Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws), not over HTTP', {}, 400)
+    }
     checkComplexity(schema, document, operation?.name?.value, variables ?? {}, limits)
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
     // Queries read from the replica when there is one; a mutation, and everything it reads

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
-import { SWITCHES_TOPIC } from '../modules/operations/catalog.js'
+import { switchesTopic } from '../modules/operations/catalog.js'
 import { Switchboard } from '../modules/operations/switchboard.js'
 
 declare module 'fastify' {
@@ -20,7 +20,7 @@ export const switchesPlugin = fp(async (app: FastifyInstance, { config }: { conf
   app.decorate('switches', switchboard)
   // A change made on any replica (or by `npm run ops`) is announced over the event bus; the
   // periodic re-read stays as the fallback for an announcement lost while Redis was away.
-  app.events.on(SWITCHES_TOPIC, (_message, done) => {
+  app.events.on(switchesTopic(config.CACHE_NAMESPACE), (_message, done) => {
     void switchboard.reload()
     done()
   })

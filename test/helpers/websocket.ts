@@ -4,6 +4,10 @@
 export interface SubscriptionClient {
   /** Events received for the subscription, in order. */
   events: any[]
+  /** How the server ended the subscription (`error` with its GraphQL errors, or `complete`), once it did. */
+  end: { type: 'error' | 'complete', payload: any } | null
+  /** Resolves with the end once the server ended the subscription (rejects after `timeoutMs`). */
+  waitForEnd: (timeoutMs?: number) => Promise<{ type: 'error' | 'complete', payload: any }>
   /** Resolves once `count` events have arrived (rejects after `timeoutMs`). */
   waitFor: (count: number, timeoutMs?: number) => Promise<any[]>
   close: () => void
@@ -19,6 +23,7 @@ export async function subscribe (t: Teardown, url: string, authorization: string
   t.teardown(() => { socket.close() })
   const events: any[] = []
   const waiters: Array<() => void> = []
+  const client = { end: null as { type: 'error' | 'complete', payload: any } | null }
   const acked = new Promise<boolean>((resolve, reject) => {
     socket.addEventListener('open', () => {
       socket.send(JSON.stringify({ type: 'connection_init', payload: authorization === undefined ? {} : { authorization } }))
@@ -28,6 +33,10 @@ export async function subscribe (t: Teardown, url: string, authorization: string
       if (data.type === 'connection_ack') resolve(true)
       if (data.type === 'next') {
         events.push(data.payload)
+        for (const wake of waiters.splice(0)) wake()
+      }
+      if ((data.type === 'error' || data.type === 'complete') && data.id === '1') {
+        client.end = { type: data.type, payload: data.payload }
         for (const wake of waiters.splice(0)) wake()
       }
       if (data.type === 'connection_error' || data.type === 'error') resolve(false)
@@ -43,18 +52,26 @@ export async function subscribe (t: Teardown, url: string, authorization: string
     return { refused: code }
   }
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }))
+  const waitUntil = async (done: () => boolean, timeoutMs: number, what: () => string): Promise<void> => {
+    const until = Date.now() + timeoutMs
+    while (!done()) {
+      if (Date.now() > until) throw new Error(what())
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve)
+        setTimeout(resolve, 100)
+      })
+    }
+  }
   return {
     events,
+    get end () { return client.end },
+    waitForEnd: async (timeoutMs = 10_000) => {
+      await waitUntil(() => client.end !== null, timeoutMs, () => `the subscription did not end: ${JSON.stringify(events)}`)
+      return client.end as { type: 'error' | 'complete', payload: any }
+    },
     close: () => { socket.close() },
     waitFor: async (count, timeoutMs = 10_000) => {
-      const until = Date.now() + timeoutMs
-      while (events.length < count) {
-        if (Date.now() > until) throw new Error(`expected ${count} event(s), got ${events.length}: ${JSON.stringify(events)}`)
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve)
-          setTimeout(resolve, 100)
-        })
-      }
+      await waitUntil(() => events.length >= count, timeoutMs, () => `expected ${count} event(s), got ${events.length}: ${JSON.stringify(events)}`)
       return events
     }
   }

@@ -104,6 +104,20 @@ PORT: {{ include "fleet-api.envString" .Values.containerPort | quote }}
 {{ $name }}: {{ include "fleet-api.envString" $value | quote }}
 {{- end }}
 {{- end }}
+{{- if .Values.persistedQueries.manifest }}
+PERSISTED_QUERIES_FILE: {{ include "fleet-api.persistedQueriesFile" . | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Where the API pods find the manifest of persistedQueries.manifest (its ConfigMap, mounted). The
+migration Job gets the variable too but not the file: command-line tools do not read it.
+*/}}
+{{- define "fleet-api.persistedQueriesDir" -}}
+/etc/fleet-api/persisted-queries
+{{- end }}
+{{- define "fleet-api.persistedQueriesFile" -}}
+{{ include "fleet-api.persistedQueriesDir" . }}/manifest.json
 {{- end }}
 
 {{/* The Secret's data (base64), without empty values. */}}
@@ -152,6 +166,17 @@ Checks across values that the schema cannot express. Included by the Deployment,
 {{- end }}
 {{- else if not .Values.existingSecret }}
 {{- fail "secret.create is false: set existingSecret to the name of a Secret holding DATABASE_URL and JWT_SECRET" }}
+{{- end }}
+{{- if and .Values.persistedQueries.manifest $config.PERSISTED_QUERIES_FILE }}
+{{- fail "set persistedQueries.manifest (the chart mounts it) or config.PERSISTED_QUERIES_FILE (a file already in the image), not both" }}
+{{- end }}
+{{- if $config.PERSISTED_QUERIES_ONLY }}
+{{- if not (or .Values.persistedQueries.manifest $config.PERSISTED_QUERIES_FILE) }}
+{{- fail "config.PERSISTED_QUERIES_ONLY needs a manifest: set persistedQueries.manifest or config.PERSISTED_QUERIES_FILE" }}
+{{- end }}
+{{- if $config.GRAPHIQL }}
+{{- fail "config.GRAPHIQL cannot be on with config.PERSISTED_QUERIES_ONLY: GraphiQL's queries are not in the manifest" }}
+{{- end }}
 {{- end }}
 {{- if .Values.podDisruptionBudget.enabled }}
 {{- $pdb := .Values.podDisruptionBudget }}

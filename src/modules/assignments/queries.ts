@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Expression, type SqlBool, sql } from 'kysely'
 import type { Database, VehicleAssignmentRow } from '../../database/schema.js'
-import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginate } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
 
 // An assignment is current when now() lies in [starts_at, ends_at).
 
@@ -84,6 +84,8 @@ export async function countAssignmentsByParent (db: Kysely<Database>, organizati
 }
 
 export interface AssignmentListFilter {
+  /** Only this driver's assignments (null: none at all): a DRIVER's own. */
+  ofDriver?: string | null
   vehicleId?: string
   driverId?: string
   activeAt?: Date
@@ -93,19 +95,16 @@ function filteredAssignments (db: Kysely<Database>, organizationId: string, filt
   let query = db.selectFrom('vehicle_assignments').where('vehicle_assignments.organization_id', '=', organizationId)
   if (filter.vehicleId !== undefined) query = query.where('vehicle_assignments.vehicle_id', '=', filter.vehicleId)
   if (filter.driverId !== undefined) query = query.where('vehicle_assignments.driver_id', '=', filter.driverId)
+  if (filter.ofDriver !== undefined) {
+    query = filter.ofDriver === null ? query.where(sql<boolean>`false`) : query.where('vehicle_assignments.driver_id', '=', filter.ofDriver)
+  }
   const { activeAt } = filter
   if (activeAt !== undefined) query = query.where((eb) => currentAt(eb, activeAt))
   return query
 }
 
 export async function listAssignments (db: Kysely<Database>, organizationId: string, filter: AssignmentListFilter, args: ConnectionArgs): Promise<Page<VehicleAssignmentRow>> {
-  return await paginate(
-    filteredAssignments(db, organizationId, filter).selectAll('vehicle_assignments'),
-    args,
-    ASSIGNMENT_SORT,
-    async () => Number((await filteredAssignments(db, organizationId, filter)
-      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
-  )
+  return await paginateFiltered(filteredAssignments(db, organizationId, filter), (q) => q.selectAll('vehicle_assignments'), args, ASSIGNMENT_SORT)
 }
 
 export async function countActiveAssignments (db: Kysely<Database>, organizationId: string): Promise<number> {

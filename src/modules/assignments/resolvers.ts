@@ -3,7 +3,9 @@ import { viewerOf } from '../../graphql/context.js'
 import { type AppError, badInput, conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id } from '../../graphql/validation.js'
+import { write } from '../../graphql/writes.js'
 import { lockDriver } from '../drivers/queries.js'
+import { ownRows } from '../identity/scope.js'
 import { lockVehicle } from '../vehicles/queries.js'
 import { deleteAssignment, findAssignmentsByIds, insertAssignment, listAssignments, lockAssignment, setAssignmentEnd } from './queries.js'
 import { ASSIGNMENT } from './loaders.js'
@@ -22,11 +24,16 @@ function overlapOfNewEnd (err: unknown): AppError | null {
 
 export const assignmentResolvers: Resolvers = {
   Query: {
-    assignment: async (_, args, ctx) => await ctx.loaders.assignments.byId.load(id(args.id, 'id')),
+    assignment: async (_, args, ctx) => {
+      const assignment = await ctx.loaders.assignments.byId.load(id(args.id, 'id'))
+      const own = ownRows(ctx)
+      return own !== null && assignment?.driver_id !== own.driverId ? null : assignment
+    },
     assignments: async (_, { filter, ...page }, ctx) => await listAssignments(
       ctx.db,
       viewerOf(ctx).organizationId,
       {
+        ofDriver: ownRows(ctx)?.driverId,
         vehicleId: filter?.vehicleId === undefined || filter.vehicleId === null ? undefined : id(filter.vehicleId, 'filter.vehicleId'),
         driverId: filter?.driverId === undefined || filter.driverId === null ? undefined : id(filter.driverId, 'filter.driverId'),
         activeAt: filter?.activeAt ?? undefined
@@ -44,7 +51,7 @@ export const assignmentResolvers: Resolvers = {
       // committed row and the exclusion constraint answers 23P01 (CONFLICT). With share locks both
       // inserts ran at once, each waited for the other's uncommitted row, and PostgreSQL broke the
       // deadlock after deadlock_timeout with 40P01 (SERVICE_UNAVAILABLE) instead of CONFLICT.
-      const assignment = await ctx.db.transaction().execute(async (trx) => {
+      const assignment = await write(ctx, async (trx) => {
         const vehicle = await lockVehicle(trx, viewer.organizationId, request.vehicleId, 'update')
         if (vehicle === undefined) throw badInput('No such vehicle', 'input.vehicleId')
         if (vehicle.status === 'RETIRED') throw badInput('The vehicle is retired', 'input.vehicleId')
@@ -70,7 +77,7 @@ export const assignmentResolvers: Resolvers = {
       const { organizationId } = viewerOf(ctx)
       const now = new Date()
       const endsAt = args.endsAt ?? now
-      const assignment = await ctx.db.transaction().execute(async (trx) => {
+      const assignment = await write(ctx, async (trx) => {
         // Same lock order as assignDriver (vehicle, driver, then the assignment): moving an end
         // while someone assigns the same vehicle or driver queues instead of deadlocking.
         const [found] = await findAssignmentsByIds(trx, organizationId, [assignmentId])
@@ -94,7 +101,7 @@ export const assignmentResolvers: Resolvers = {
     cancelAssignment: async (_, args, ctx) => {
       const assignmentId = id(args.id, 'id')
       const { organizationId } = viewerOf(ctx)
-      await ctx.db.transaction().execute(async (trx) => {
+      await write(ctx, async (trx) => {
         const current = await lockAssignment(trx, organizationId, assignmentId)
         if (current === undefined) throw notFound('Assignment', assignmentId)
         if (current.starts_at.getTime() <= Date.now()) throw conflict('The assignment has started; end it with endAssignment instead', 'id')

@@ -1,10 +1,12 @@
 import { type Kysely, sql } from 'kysely'
 import { containsPattern } from '../../database/search.js'
 import type { Database, DriverRow, DriverStatus, NewDriver } from '../../database/schema.js'
-import { type ConnectionArgs, type Page, type SortKey, paginate } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
 import { hasCurrentAssignment } from '../assignments/queries.js'
 
 export interface DriverListFilter {
+  /** Only this driver (null: none at all): a DRIVER's own record. */
+  only?: string | null
   status?: DriverStatus[]
   search?: string
   licenseExpiresBefore?: Date
@@ -27,6 +29,7 @@ export function driverSort (field: DriverSortField, direction: 'asc' | 'desc'): 
 
 function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter) {
   let query = db.selectFrom('drivers').where('drivers.organization_id', '=', organizationId)
+  if (filter.only !== undefined) query = filter.only === null ? query.where(sql<boolean>`false`) : query.where('drivers.id', '=', filter.only)
   if (filter.status !== undefined && filter.status.length > 0) query = query.where('drivers.status', 'in', filter.status)
   if (filter.search !== undefined) {
     // The same expression as the drivers_search trigram index.
@@ -43,13 +46,14 @@ function filteredDrivers (db: Kysely<Database>, organizationId: string, filter: 
 }
 
 export async function listDrivers (db: Kysely<Database>, organizationId: string, filter: DriverListFilter, sort: SortKey<DriverRow>, args: ConnectionArgs): Promise<Page<DriverRow>> {
-  return await paginate(
-    filteredDrivers(db, organizationId, filter).selectAll('drivers'),
-    args,
-    sort,
-    async () => Number((await filteredDrivers(db, organizationId, filter)
-      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
-  )
+  return await paginateFiltered(filteredDrivers(db, organizationId, filter), (q) => q.selectAll('drivers'), args, sort)
+}
+
+export async function findDriversByUserIds (db: Kysely<Database>, organizationId: string, userIds: readonly string[]): Promise<DriverRow[]> {
+  return await db.selectFrom('drivers').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('user_id', 'in', userIds)
+    .execute()
 }
 
 export async function findDriversByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<DriverRow[]> {

@@ -3,20 +3,28 @@ import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
 import { conflict } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
-import { id, text } from '../../graphql/validation.js'
+import { distinct, id, text } from '../../graphql/validation.js'
+import { write } from '../../graphql/writes.js'
 import { findCurrentAssignments } from '../assignments/queries.js'
+import { ownRows } from '../identity/scope.js'
 import { DRIVER } from './loaders.js'
 import { driverSort, insertDriver, listDrivers, lockDriver } from './queries.js'
 import { driverPatch, newDriver } from './validation.js'
 
 export const driverResolvers: Resolvers = {
   Query: {
-    driver: async (_, args, ctx) => await ctx.loaders.drivers.byId.load(id(args.id, 'id')),
+    driver: async (_, args, ctx) => {
+      const driverId = id(args.id, 'id')
+      const own = ownRows(ctx)
+      if (own !== null && own.driverId !== driverId) return null
+      return await ctx.loaders.drivers.byId.load(driverId)
+    },
     drivers: async (_, { filter, orderBy, ...page }, ctx) => await listDrivers(
       ctx.db,
       viewerOf(ctx).organizationId,
       {
-        status: filter?.status ?? undefined,
+        only: ownRows(ctx)?.driverId,
+        status: distinct(filter?.status),
         search: filter?.search === undefined || filter.search === null || filter.search.trim() === '' ? undefined : text(filter.search, 'filter.search', 100),
         licenseExpiresBefore: filter?.licenseExpiresBefore ?? undefined,
         assigned: filter?.assigned ?? undefined
@@ -27,7 +35,8 @@ export const driverResolvers: Resolvers = {
   },
   Mutation: {
     createDriver: async (_, { input }, ctx) => {
-      const driver = await insertDriver(ctx.db, newDriver(input, viewerOf(ctx).organizationId))
+      const row = newDriver(input, viewerOf(ctx).organizationId)
+      const driver = await write(ctx, async (trx) => await insertDriver(trx, row))
       ctx.loaders.drivers.byId.prime(driver.id, driver)
       return driver
     },
@@ -35,7 +44,7 @@ export const driverResolvers: Resolvers = {
       const driverId = id(args.id, 'id')
       const { organizationId } = viewerOf(ctx)
       const patch = driverPatch(args.input)
-      const driver = await ctx.db.transaction().execute(async (trx) => {
+      const driver = await write(ctx, async (trx) => {
         // A driver who is off duty cannot stay assigned: end the assignment first, explicitly.
         if (patch.status !== undefined && patch.status !== 'ACTIVE') {
           await lockDriver(trx, organizationId, driverId)

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, FacilityRow, NewFacility } from '../../database/schema.js'
-import { type ConnectionArgs, type Page, type SortKey, paginate } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
 
 export type FacilitySortField = 'NAME' | 'CODE' | 'CREATED_AT'
 
@@ -19,13 +19,7 @@ function organizationFacilities (db: Kysely<Database>, organizationId: string) {
 }
 
 export async function listFacilities (db: Kysely<Database>, organizationId: string, sort: SortKey<FacilityRow>, args: ConnectionArgs): Promise<Page<FacilityRow>> {
-  return await paginate(
-    organizationFacilities(db, organizationId).selectAll('facilities'),
-    args,
-    sort,
-    async () => Number((await organizationFacilities(db, organizationId)
-      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
-  )
+  return await paginateFiltered(organizationFacilities(db, organizationId), (q) => q.selectAll('facilities'), args, sort)
 }
 
 export async function findFacilitiesByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<FacilityRow[]> {

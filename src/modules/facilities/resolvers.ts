@@ -3,6 +3,7 @@ import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id } from '../../graphql/validation.js'
+import { write } from '../../graphql/writes.js'
 import { FACILITY } from './loaders.js'
 import { facilitySort, insertFacility, listFacilities } from './queries.js'
 import { facilityPatch, newFacility } from './validation.js'
@@ -19,7 +20,8 @@ export const facilityResolvers: Resolvers = {
   },
   Mutation: {
     createFacility: async (_, { input }, ctx) => {
-      const facility = await insertFacility(ctx.db, newFacility(input, viewerOf(ctx).organizationId))
+      const row = newFacility(input, viewerOf(ctx).organizationId)
+      const facility = await write(ctx, async (trx) => await insertFacility(trx, row))
       ctx.loaders.facilities.byId.prime(facility.id, facility)
       return facility
     },
@@ -30,7 +32,8 @@ export const facilityResolvers: Resolvers = {
         ? await ctx.loaders.facilities.byId.load(facilityId)
         : null
       const { organizationId } = viewerOf(ctx)
-      const facility = await updateVersioned(ctx.db, 'facilities', { organizationId, id: facilityId }, args.input.expectedVersion, facilityPatch(args.input, current), 'Facility')
+      const patch = facilityPatch(args.input, current)
+      const facility = await write(ctx, async (trx) => await updateVersioned(trx, 'facilities', { organizationId, id: facilityId }, args.input.expectedVersion, patch, 'Facility'))
       await ctx.cache.invalidate(FACILITY.entity, organizationId, [facility.id])
       ctx.loaders.facilities.byId.clear(facility.id).prime(facility.id, facility)
       return facility

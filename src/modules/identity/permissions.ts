@@ -1,8 +1,15 @@
 import type { Role } from '../../database/schema.js'
 
-// The permission matrix: who may call each root field. One place, applied to the schema by
+// The permission matrix: who may call each root field, and who may read the fields below the
+// roots that lead to data some roles must not see. One place, applied to the schema by
 // src/graphql/authorization.ts, which refuses to start when a root field has no entry here
-// (deny by default). The README's table is generated from this object.
+// (deny by default). The README's table is generated from this file.
+//
+// Roles (see schema/identity.graphql): ADMIN (users, settings, flags, and everything fleet),
+// FLEET_MANAGER (everything fleet), DISPATCHER (assignments; reads the fleet), MECHANIC (the
+// maintenance side; reads vehicles and facilities, not people), DRIVER (their own profile,
+// their own current vehicle and its data only: see DRIVER_OWN_ROWS), VIEWER (reads everything a
+// fleet manager can, writes nothing).
 
 export type Access = 'public' | 'authenticated' | readonly Role[]
 
@@ -10,19 +17,28 @@ const SIGNED_IN: Access = 'authenticated'
 const ADMINS: Access = ['ADMIN']
 const FLEET_MANAGERS: Access = ['ADMIN', 'FLEET_MANAGER']
 const DISPATCHERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER']
+/** The whole fleet's vehicles and places: everyone but drivers. */
+const FLEET_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC', 'VIEWER']
+/** People and who drives what: not mechanics; drivers their own rows only. */
+const PEOPLE_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'VIEWER', 'DRIVER']
+/** Histories that name other people: neither mechanics nor drivers. */
+const HISTORY_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'VIEWER']
 
 export const permissions = {
   Query: {
     me: 'public',
+    user: ADMINS,
+    users: ADMINS,
+    auditLog: ADMINS,
     vehicle: SIGNED_IN,
     vehicles: SIGNED_IN,
-    driver: SIGNED_IN,
-    drivers: SIGNED_IN,
-    facility: SIGNED_IN,
-    facilities: SIGNED_IN,
-    assignment: SIGNED_IN,
-    assignments: SIGNED_IN,
-    fleetSummary: SIGNED_IN,
+    driver: PEOPLE_READERS,
+    drivers: PEOPLE_READERS,
+    facility: FLEET_READERS,
+    facilities: FLEET_READERS,
+    assignment: PEOPLE_READERS,
+    assignments: PEOPLE_READERS,
+    fleetSummary: FLEET_READERS,
     featureFlags: ADMINS,
     maintenanceMode: SIGNED_IN
   },
@@ -30,6 +46,12 @@ export const permissions = {
     login: 'public',
     refreshSession: 'public',
     logout: 'public',
+    changePassword: SIGNED_IN,
+    createUser: ADMINS,
+    updateUser: ADMINS,
+    deactivateUser: ADMINS,
+    reactivateUser: ADMINS,
+    resetUserPassword: ADMINS,
     updateOrganizationSettings: ADMINS,
     createVehicle: FLEET_MANAGERS,
     updateVehicle: FLEET_MANAGERS,
@@ -47,7 +69,31 @@ export const permissions = {
   },
   Subscription: {
     vehicleChanged: SIGNED_IN
+  },
+  Vehicle: {
+    currentAssignment: PEOPLE_READERS,
+    currentDriver: PEOPLE_READERS,
+    assignments: HISTORY_READERS
+  },
+  Facility: {
+    vehicles: FLEET_READERS
   }
+  // User: reached only as the viewer itself (me, sign-in payloads) or by admins (users, auditLog).
 } satisfies Record<string, Record<string, Access>>
 
-export type RootType = keyof typeof permissions
+export type RootType = 'Query' | 'Mutation' | 'Subscription'
+export type PermissionMatrix = Record<string, Record<string, Access>>
+
+/**
+ * Root fields where a DRIVER sees only their own rows: their driver record, their assignments and
+ * the vehicle they are assigned to now (null or an empty list for anything else). The resolvers
+ * apply it through `ownRows` (src/modules/identity/scope.ts); test/roles.test.ts proves it.
+ */
+export const DRIVER_OWN_ROWS: ReadonlySet<string> = new Set([
+  'Query.vehicle', 'Query.vehicles', 'Query.driver', 'Query.drivers', 'Query.assignment', 'Query.assignments', 'Subscription.vehicleChanged'
+])
+
+/** What a user who must change a temporary password may still do. */
+export const ALLOWED_BEFORE_PASSWORD_CHANGE: ReadonlySet<string> = new Set([
+  'Query.me', 'Query.maintenanceMode', 'Mutation.changePassword', 'Mutation.logout', 'Mutation.login', 'Mutation.refreshSession', 'Mutation.reportClientError'
+])

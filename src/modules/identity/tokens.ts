@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import type { Role } from '../../database/schema.js'
-import type { Viewer } from '../../graphql/context.js'
 
-// Access tokens: HS256 JWTs carrying user, organization and role, short-lived so that role
-// changes and revocations take effect quickly. Refresh tokens: 256 random bits, stored only as
+// Access tokens: HS256 JWTs carrying user, organization, role and the user's session epoch. Each
+// request checks them against the user's current state (src/modules/identity/access.ts): a
+// deactivated user, or one whose sessions were ended (the epoch was raised), is refused at once,
+// and a changed role applies at once. Refresh tokens: 256 random bits, stored only as
 // a SHA-256 digest (a slow hash adds nothing for a secret with that much entropy).
 
 const ISSUER = 'fleet-api'
@@ -13,20 +14,28 @@ const ROLES = new Set<string>(['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC
 
 export class TokenProblem extends Error {}
 
+/** What an access token says; the user's current state decides what it is worth. */
+export interface AccessClaims {
+  userId: string
+  organizationId: string
+  role: Role
+  sessionEpoch: number
+}
+
 export interface AccessTokenIssuer {
-  issue: (viewer: Viewer) => Promise<{ token: string, expiresAt: Date }>
-  verify: (token: string) => Promise<Viewer>
+  issue: (claims: AccessClaims) => Promise<{ token: string, expiresAt: Date }>
+  verify: (token: string) => Promise<AccessClaims>
 }
 
 export function accessTokens (secret: string, ttlSeconds: number): AccessTokenIssuer {
   const key = new TextEncoder().encode(secret)
   return {
-    async issue (viewer) {
+    async issue (claims) {
       const issuedAt = Math.floor(Date.now() / 1000)
       const expiresAt = new Date((issuedAt + ttlSeconds) * 1000)
-      const token = await new SignJWT({ org: viewer.organizationId, role: viewer.role })
+      const token = await new SignJWT({ org: claims.organizationId, role: claims.role, sep: claims.sessionEpoch })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(viewer.userId)
+        .setSubject(claims.userId)
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
         .setIssuedAt(issuedAt)
@@ -36,11 +45,12 @@ export function accessTokens (secret: string, ttlSeconds: number): AccessTokenIs
     },
     async verify (token) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE })
-        if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.role !== 'string' || !ROLES.has(payload.role)) {
+        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'iat', 'sub'] })
+        if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.role !== 'string' || !ROLES.has(payload.role) ||
+          typeof payload.sep !== 'number' || !Number.isInteger(payload.sep)) {
           throw new TokenProblem('Access token is missing its claims')
         }
-        return { userId: payload.sub, organizationId: payload.org, role: payload.role as Role }
+        return { userId: payload.sub, organizationId: payload.org, role: payload.role as Role, sessionEpoch: payload.sep }
       } catch (err) {
         if (err instanceof TokenProblem) throw err
         if (err instanceof errors.JWTExpired) throw new TokenProblem('Access token has expired: call refreshSession')

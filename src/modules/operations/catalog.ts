@@ -47,7 +47,10 @@ export function isFeatureName (name: string): name is FeatureName {
 }
 
 /** Event-bus topic announcing that feature flags or maintenance mode changed. */
-export const SWITCHES_TOPIC = 'fleet/switches/changed'
+/** Announces a switch change to every replica of this environment (CACHE_NAMESPACE) on the event bus. */
+export function switchesTopic (namespace: string): string {
+  return `${namespace}/switches/changed`
+}
 
 export const ALLOWED_DURING_MAINTENANCE = new Set([
   'Mutation.login',

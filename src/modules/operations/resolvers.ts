@@ -2,13 +2,14 @@ import type { Resolvers } from '../../generated/graphql.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { badInput } from '../../graphql/errors.js'
 import { optionalText, text } from '../../graphql/validation.js'
-import { FEATURES, type FeatureName, isFeatureName, SWITCHES_TOPIC } from './catalog.js'
+import { write } from '../../graphql/writes.js'
+import { FEATURES, type FeatureName, isFeatureName, switchesTopic } from './catalog.js'
 import { endMaintenance, startMaintenance, upsertFeatureFlag } from './queries.js'
 
 /** Applies a switch change here at once and tells the other replicas. */
 async function announceSwitchChange (ctx: GraphQLContext): Promise<void> {
   await ctx.switches.reload()
-  ctx.app.events.emit({ topic: SWITCHES_TOPIC }, (err) => {
+  ctx.app.events.emit({ topic: switchesTopic(ctx.config.CACHE_NAMESPACE) }, (err) => {
     if (err !== undefined && err !== null) ctx.log.warn({ err }, 'could not announce a switch change; other replicas pick it up within SWITCHES_REFRESH_MS')
   })
 }
@@ -27,28 +28,19 @@ export const operationsResolvers: Resolvers = {
     setFeatureFlag: async (_, args, ctx) => {
       const viewer = viewerOf(ctx)
       if (!isFeatureName(args.name)) throw badInput(`Unknown feature "${args.name}"; known: ${Object.keys(FEATURES).join(', ')}`, 'name')
-      await upsertFeatureFlag(ctx.db, {
-        organization_id: viewer.organizationId,
-        name: args.name,
-        enabled: args.enabled,
-        reason: optionalText(args.reason, 'reason', 500),
-        updated_by: viewer.userId
-      })
+      const row = { organization_id: viewer.organizationId, name: args.name, enabled: args.enabled, reason: optionalText(args.reason, 'reason', 500), updated_by: viewer.userId }
+      await write(ctx, async (trx) => await upsertFeatureFlag(trx, row))
       await announceSwitchChange(ctx)
       ctx.log.warn({ event: 'feature_flag_changed', flag: args.name, enabled: args.enabled }, `feature ${args.name} switched ${args.enabled ? 'on' : 'off'}`)
       return ctx.switches.flag(args.name, viewer.organizationId)
     },
     setMaintenanceMode: async (_, args, ctx) => {
       const viewer = viewerOf(ctx)
-      if (args.enabled) {
-        await startMaintenance(ctx.db, {
-          organization_id: viewer.organizationId,
-          message: optionalText(args.message, 'message', 500) ?? 'Changes are paused for maintenance; reads work.',
-          enabled_by: viewer.userId
-        })
-      } else {
-        await endMaintenance(ctx.db, viewer.organizationId)
-      }
+      const message = optionalText(args.message, 'message', 500) ?? 'Changes are paused for maintenance; reads work.'
+      await write(ctx, async (trx) => {
+        if (args.enabled) await startMaintenance(trx, { organization_id: viewer.organizationId, message, enabled_by: viewer.userId })
+        else await endMaintenance(trx, viewer.organizationId)
+      })
       await announceSwitchChange(ctx)
       ctx.log.warn({ event: 'maintenance_mode_changed', enabled: args.enabled }, `maintenance mode ${args.enabled ? 'on' : 'off'}`)
       return ctx.switches.maintenance(viewer.organizationId)

@@ -40,6 +40,7 @@ export class Switchboard {
   private maintenanceRows: MaintenanceModeRow[] = []
   private timer: NodeJS.Timeout | undefined
   private loading: Promise<void> | null = null
+  private next: Promise<void> | null = null
   /** Whether the table has been read at least once (readiness waits for it). */
   loaded = false
 
@@ -56,17 +57,34 @@ export class Switchboard {
     clearInterval(this.timer)
   }
 
-  /** Re-reads the table now (after a change, or when told a change happened elsewhere). */
+  /**
+   * Re-reads the table now (after a change, or when told a change happened elsewhere). A reload
+   * asked for while one is running starts a fresh read after it: the running one may have read
+   * before the change that asked, and joining it would keep the old state until the next refresh.
+   * Callers arriving meanwhile share that one follow-up read.
+   */
   async reload (): Promise<void> {
-    this.loading ??= loadSwitches(this.options.db)
-      .then(({ flags, maintenance }) => {
-        this.flags = flags
-        this.maintenanceRows = maintenance
-        this.loaded = true
-      })
-      .catch((err: unknown) => { this.options.log.warn({ err }, 'could not refresh feature flags and maintenance mode; keeping the last known state') })
-      .finally(() => { this.loading = null })
-    await this.loading
+    if (this.loading === null) {
+      this.loading = this.read().finally(() => { this.loading = null })
+      await this.loading
+      return
+    }
+    this.next ??= this.loading.then(async () => {
+      this.next = null
+      await this.reload()
+    })
+    await this.next
+  }
+
+  private async read (): Promise<void> {
+    try {
+      const { flags, maintenance } = await loadSwitches(this.options.db)
+      this.flags = flags
+      this.maintenanceRows = maintenance
+      this.loaded = true
+    } catch (err) {
+      this.options.log.warn({ err }, 'could not refresh feature flags and maintenance mode; keeping the last known state')
+    }
   }
 
   flag (name: FeatureName, organizationId: string | null): FlagState {

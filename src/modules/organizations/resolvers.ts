@@ -1,6 +1,7 @@
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
+import { write } from '../../graphql/writes.js'
 import { ORGANIZATION } from './loaders.js'
 
 export const organizationResolvers: Resolvers = {
@@ -10,9 +11,8 @@ export const organizationResolvers: Resolvers = {
   Mutation: {
     updateOrganizationSettings: async (_, { input }, ctx) => {
       const { organizationId } = viewerOf(ctx)
-      const org = await updateVersioned(ctx.db, 'organizations', { organizationId, id: organizationId }, input.expectedVersion, {
-        ...(typeof input.vinCheckDigitRequired === 'boolean' ? { vin_check_digit_required: input.vinCheckDigitRequired } : {})
-      }, 'Organization')
+      const patch = typeof input.vinCheckDigitRequired === 'boolean' ? { vin_check_digit_required: input.vinCheckDigitRequired } : {}
+      const org = await write(ctx, async (trx) => await updateVersioned(trx, 'organizations', { organizationId, id: organizationId }, input.expectedVersion, patch, 'Organization'))
       await ctx.cache.invalidate(ORGANIZATION.entity, org.id, [org.id])
       ctx.loaders.organizations.byId.clear(org.id).prime(org.id, org)
       return org

@@ -1,10 +1,12 @@
 import { type Kysely, sql } from 'kysely'
 import { containsPattern } from '../../database/search.js'
 import type { Database, NewVehicle, VehicleRow, VehicleStatus, VehicleType } from '../../database/schema.js'
-import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginate } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
 import { hasCurrentAssignment } from '../assignments/queries.js'
 
 export interface VehicleListFilter {
+  /** Only this vehicle (null: none at all): a DRIVER's own current vehicle. */
+  only?: string | null
   status?: VehicleStatus[]
   type?: VehicleType[]
   facilityId?: string
@@ -29,6 +31,7 @@ export function vehicleSort (field: VehicleSortField, direction: 'asc' | 'desc')
 
 function filteredVehicles (db: Kysely<Database>, organizationId: string, filter: VehicleListFilter) {
   let query = db.selectFrom('vehicles').where('vehicles.organization_id', '=', organizationId)
+  if (filter.only !== undefined) query = filter.only === null ? query.where(sql<boolean>`false`) : query.where('vehicles.id', '=', filter.only)
   if (filter.status !== undefined && filter.status.length > 0) query = query.where('vehicles.status', 'in', filter.status)
   if (filter.type !== undefined && filter.type.length > 0) query = query.where('vehicles.type', 'in', filter.type)
   if (filter.facilityId !== undefined) query = query.where('vehicles.facility_id', '=', filter.facilityId)
@@ -46,13 +49,7 @@ function filteredVehicles (db: Kysely<Database>, organizationId: string, filter:
 }
 
 export async function listVehicles (db: Kysely<Database>, organizationId: string, filter: VehicleListFilter, sort: SortKey<VehicleRow>, args: ConnectionArgs): Promise<Page<VehicleRow>> {
-  return await paginate(
-    filteredVehicles(db, organizationId, filter).selectAll('vehicles'),
-    args,
-    sort,
-    async () => Number((await filteredVehicles(db, organizationId, filter)
-      .select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()).count)
-  )
+  return await paginateFiltered(filteredVehicles(db, organizationId, filter), (q) => q.selectAll('vehicles'), args, sort)
 }
 
 export async function findVehiclesByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<VehicleRow[]> {

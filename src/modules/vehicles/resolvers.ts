@@ -1,11 +1,14 @@
+import mercurius from 'mercurius'
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { fromKilometers } from '../../graphql/units.js'
-import { id, text } from '../../graphql/validation.js'
+import { distinct, id, text } from '../../graphql/validation.js'
+import { write } from '../../graphql/writes.js'
 import { ASSIGNMENT } from '../assignments/loaders.js'
+import { ownRows } from '../identity/scope.js'
 import { closeAssignmentsOfVehicle } from '../assignments/queries.js'
 import { viewerOrganization } from '../organizations/loaders.js'
 import { publishVehicleChange, type VehicleChangeEvent, vehicleTopic } from './events.js'
@@ -13,15 +16,23 @@ import { VEHICLE } from './loaders.js'
 import { insertVehicle, listVehicles, lockVehicle, markRetired, vehicleSort } from './queries.js'
 import { newVehicle, vehiclePatch } from './validation.js'
 
+const { withFilter } = mercurius
+
 export const vehicleResolvers: Resolvers = {
   Query: {
-    vehicle: async (_, args, ctx) => await ctx.loaders.vehicles.byId.load(id(args.id, 'id')),
+    vehicle: async (_, args, ctx) => {
+      const vehicleId = id(args.id, 'id')
+      const own = ownRows(ctx)
+      if (own !== null && await own.vehicleId() !== vehicleId) return null
+      return await ctx.loaders.vehicles.byId.load(vehicleId)
+    },
     vehicles: async (_, { filter, orderBy, ...page }, ctx) => await listVehicles(
       ctx.db,
       viewerOf(ctx).organizationId,
       {
-        status: filter?.status ?? undefined,
-        type: filter?.type ?? undefined,
+        only: await ownRows(ctx)?.vehicleId(),
+        status: distinct(filter?.status),
+        type: distinct(filter?.type),
         facilityId: filter?.facilityId === undefined || filter.facilityId === null ? undefined : id(filter.facilityId, 'filter.facilityId'),
         search: filter?.search === undefined || filter.search === null || filter.search.trim() === '' ? undefined : text(filter.search, 'filter.search', 100),
         assigned: filter?.assigned ?? undefined
@@ -32,7 +43,8 @@ export const vehicleResolvers: Resolvers = {
   },
   Mutation: {
     createVehicle: async (_, { input }, ctx) => {
-      const vehicle = await insertVehicle(ctx.db, newVehicle(input, await viewerOrganization(ctx)))
+      const row = newVehicle(input, await viewerOrganization(ctx))
+      const vehicle = await write(ctx, async (trx) => await insertVehicle(trx, row))
       ctx.loaders.vehicles.byId.prime(vehicle.id, vehicle)
       await publishVehicleChange(ctx, 'CREATED', vehicle)
       return vehicle
@@ -41,7 +53,7 @@ export const vehicleResolvers: Resolvers = {
       const vehicleId = id(args.id, 'id')
       const patch = vehiclePatch(args.input, await viewerOrganization(ctx))
       const { organizationId } = viewerOf(ctx)
-      const vehicle = await updateVersioned(ctx.db, 'vehicles', { organizationId, id: vehicleId }, args.input.expectedVersion, patch, 'Vehicle')
+      const vehicle = await write(ctx, async (trx) => await updateVersioned(trx, 'vehicles', { organizationId, id: vehicleId }, args.input.expectedVersion, patch, 'Vehicle'))
       await ctx.cache.invalidate(VEHICLE.entity, organizationId, [vehicle.id])
       ctx.loaders.vehicles.byId.clear(vehicle.id).prime(vehicle.id, vehicle)
       await publishVehicleChange(ctx, 'UPDATED', vehicle)
@@ -50,7 +62,7 @@ export const vehicleResolvers: Resolvers = {
     retireVehicle: async (_, args, ctx) => {
       const vehicleId = id(args.id, 'id')
       const { organizationId } = viewerOf(ctx)
-      const { vehicle, endedAssignments, changed } = await ctx.db.transaction().execute(async (trx) => {
+      const { vehicle, endedAssignments, changed } = await write(ctx, async (trx) => {
         const current = await lockVehicle(trx, organizationId, vehicleId, 'update')
         if (current === undefined) throw notFound('Vehicle', vehicleId)
         if (current.status === 'RETIRED') return { vehicle: current, endedAssignments: [], changed: false }
@@ -85,7 +97,14 @@ export const vehicleResolvers: Resolvers = {
   VehicleConnection: connectionResolvers,
   Subscription: {
     vehicleChanged: {
-      subscribe: async (_, __, ctx) => await ctx.pubsub.subscribe(vehicleTopic(viewerOf(ctx).organizationId)),
+      // A DRIVER hears only of the vehicle they drive at the time of the event.
+      subscribe: withFilter(
+        async (_: unknown, __: unknown, ctx: GraphQLContext) => await ctx.pubsub.subscribe(vehicleTopic(ctx.config.CACHE_NAMESPACE, viewerOf(ctx).organizationId)),
+        async (payload: { vehicleChanged: VehicleChangeEvent }, _: unknown, ctx: GraphQLContext) => {
+          const own = ownRows(ctx, ctx.newLoaders())
+          return own === null || await own.vehicleId() === payload.vehicleChanged.vehicleId
+        }
+      ),
       resolve: (payload: { vehicleChanged: VehicleChangeEvent }, _: unknown, ctx: GraphQLContext) => {
         ctx.loaders = ctx.newLoaders()
         return payload.vehicleChanged

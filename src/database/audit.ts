@@ -1,0 +1,57 @@
+import { type Kysely, sql } from 'kysely'
+import type { AuditAction, Database, Role } from './schema.js'
+
+// The audit trail's application side. Row changes are recorded by the audit_row trigger
+// (db/migrations/20261128_0006_security.ts) in the changing transaction; the trigger reads who
+// and what from transaction-local settings, which `tagTransaction` sets. Being local
+// (set_config(..., true)), they end with the transaction: a pooled connection, or PgBouncer in
+// transaction mode, never carries one request's tag into another's.
+
+export interface AuditTag {
+  actorId: string | null
+  actorRole: Role | null
+  /** The GraphQL mutation, or the command (`seed`, `ops ...`) outside the API. */
+  operation: string
+  requestId: string | null
+}
+
+/** Tags the current transaction; must run inside it. */
+export async function tagTransaction (trx: Kysely<Database>, tag: AuditTag): Promise<void> {
+  await sql`select set_config('fleet.actor_id', ${tag.actorId ?? ''}, true),
+    set_config('fleet.actor_role', ${tag.actorRole ?? ''}, true),
+    set_config('fleet.operation', ${tag.operation}, true),
+    set_config('fleet.request_id', ${tag.requestId ?? ''}, true)`.execute(trx)
+}
+
+export interface AuditEvent extends AuditTag {
+  organizationId: string
+  entity: string
+  entityId: string
+  action: Extract<AuditAction, 'SIGN_IN' | 'SIGN_OUT' | 'SESSION_REVOKED'>
+}
+
+/** Records an event that changes no audited row (sign-in, sign-out, a revoked session). */
+export async function recordEvent (db: Kysely<Database>, event: AuditEvent): Promise<void> {
+  await db.insertInto('audit_log').values({
+    organization_id: event.organizationId,
+    actor_id: event.actorId,
+    actor_role: event.actorRole,
+    operation: event.operation,
+    request_id: event.requestId,
+    entity: event.entity,
+    entity_id: event.entityId,
+    action: event.action
+  }).execute()
+}
+
+/**
+ * Deletes records older than `before`: the only deletion the audit_log trigger lets through,
+ * because this transaction says it is the retention job.
+ */
+export async function pruneAuditLog (db: Kysely<Database>, before: Date): Promise<number> {
+  return await db.transaction().execute(async (trx) => {
+    await sql`select set_config('fleet.audit_retention', 'on', true)`.execute(trx)
+    const result = await trx.deleteFrom('audit_log').where('occurred_at', '<', before).executeTakeFirst()
+    return Number(result.numDeletedRows)
+  })
+}

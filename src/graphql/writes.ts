@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely'
+import { tagTransaction } from '../database/audit.js'
+import type { Database, Role } from '../database/schema.js'
+import type { GraphQLContext } from './context.js'
+
+/**
+ * Runs a mutation's writes in one transaction tagged for the audit trail: the audit_row trigger
+ * records every changed row with the viewer (or `actor`, for sign-in), the mutation's name and
+ * the request id, and commits or rolls back with the change itself. Inside a transaction already
+ * (a write calling another), the work joins it.
+ */
+export async function write<T> (
+  ctx: GraphQLContext,
+  work: (trx: Kysely<Database>) => Promise<T>,
+  actor?: { id: string, role: Role }
+): Promise<T> {
+  if (ctx.db.isTransaction) return await work(ctx.db)
+  return await ctx.db.transaction().execute(async (trx) => {
+    await tagTransaction(trx, {
+      actorId: actor?.id ?? ctx.viewer?.userId ?? null,
+      actorRole: actor?.role ?? ctx.viewer?.role ?? null,
+      operation: ctx.field ?? 'unknown',
+      requestId: ctx.requestId
+    })
+    return await work(trx)
+  })
+}
