@@ -37,7 +37,8 @@ const SESSION_ENDED = 'Your session has ended (signed out by an administrator, o
  */
 export type AccessGrant = Pick<AccessClaims, 'userId' | 'organizationId'> & { sessionEpoch: number | null }
 
-async function findAccess (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<UserAccess[]> {
+/** The current state of users (exported for bench/rls.ts, which replays a request's statements). */
+export async function findAccess (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<UserAccess[]> {
   return await db.selectFrom('users')
     .leftJoin('drivers', (join) => join.onRef('drivers.user_id', '=', 'users.id').onRef('drivers.organization_id', '=', 'users.organization_id'))
     .select(['users.id', 'users.organization_id', 'users.role', 'users.is_active', 'users.session_epoch', 'users.must_change_password', 'drivers.id as driver_id'])
