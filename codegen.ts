@@ -42,7 +42,18 @@ const config: CodegenConfig = {
           FleetSummary: '../graphql/mappers.js#FleetSummaryParent',
           VehicleChange: '../modules/vehicles/events.js#VehicleChangeEvent',
           FeatureFlag: '../modules/operations/switchboard.js#FlagState',
-          MaintenanceMode: '../modules/operations/switchboard.js#MaintenanceState'
+          MaintenanceMode: '../modules/operations/switchboard.js#MaintenanceState',
+          Position: '../modules/telematics/positions.js#PositionRecord',
+          PositionConnection: '../graphql/mappers.js#PositionPage',
+          VehiclePosition: '../modules/telematics/positions.js#VehiclePositionParent',
+          Trip: '../database/schema.js#TripRow',
+          TripConnection: '../graphql/mappers.js#TripPage',
+          Geofence: '../database/schema.js#GeofenceRow',
+          GeofenceConnection: '../graphql/mappers.js#GeofencePage',
+          GeofenceEvent: '../database/schema.js#GeofenceEventRow',
+          GeofenceEventConnection: '../graphql/mappers.js#GeofenceEventPage',
+          Alert: '../database/schema.js#AlertRow',
+          AlertConnection: '../graphql/mappers.js#AlertPage'
         }
       }
     }

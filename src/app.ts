@@ -12,12 +12,15 @@ import { graphiqlPlugin } from './plugins/graphiql.js'
 import { graphqlPlugin } from './plugins/graphql.js'
 import { healthPlugin } from './plugins/health.js'
 import { httpSecurityPlugin } from './plugins/http-security.js'
+import { ingestPlugin } from './plugins/ingest.js'
 import { loadSheddingPlugin } from './plugins/load-shedding.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestContextPlugin } from './plugins/request-context.js'
 import { switchesPlugin } from './plugins/switches.js'
+import { telematicsPlugin } from './plugins/telematics.js'
 import { telemetryPlugin } from './plugins/telemetry.js'
+import { trackExportPlugin } from './plugins/track-export.js'
 import { createTelemetry, type Telemetry, type TraceSeverity } from './telemetry/telemetry.js'
 
 export interface BuildOptions {
@@ -121,7 +124,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, singleSignOn: singleSignOnSettings(config) })
   await app.register(rateLimitPlugin, { config })
   await app.register(switchesPlugin, { config })
+  await app.register(telematicsPlugin, { config })
   await app.register(graphqlPlugin, { config })
+  await app.register(ingestPlugin, { config })
+  await app.register(trackExportPlugin)
   await app.register(healthPlugin, { config })
   if (config.GRAPHIQL) await app.register(graphiqlPlugin)
   return app

@@ -178,6 +178,18 @@ export const settings = {
   SERVER_TIMING: flag('Send `Server-Timing: db;dur=<ms>;desc="<n> statements"` with every response (SQL cost per request, visible in browser dev tools). Defaults to on outside production.', undefined),
   PERSISTED_QUERIES_TTL_SECONDS: integer('Automatic persisted queries (APQ): how long a query a client registered under its SHA-256 stays in Redis, known to every replica (each replica also keeps recent ones in process); 0 turns registration off (the hashes of PERSISTED_QUERIES_FILE still work).', 86400, 0, 2592000),
   PERSISTED_QUERIES_FILE: text('JSON manifest of persisted queries, read at start-up: `{ "<sha256>": "<query>" }` or an Apollo persisted-query manifest (`npm run persisted-queries` writes one). Its operations can be sent by hash alone.'),
+  POSITION_BATCH_MAX: integer('Most positions one `recordPositions` call or device request may carry (BAD_USER_INPUT / 413 beyond).', 1000, 1, 10000),
+  POSITION_MAX_FUTURE_SECONDS: integer('How far ahead of the server clock a position\'s recorded time may be (tracker clocks drift); later ones are rejected.', 300, 0, 86400),
+  POSITION_RETENTION_DAYS: integer('Positions older than this are dropped, a day-partition at a time, by the telematics maintenance job; older fixes are rejected at ingest.', 365, 1, 36500),
+  POSITION_PARTITIONS_AHEAD_DAYS: integer('Day-partitions of the positions table created ahead of time.', 7, 1, 365),
+  TELEMATICS_MAINTENANCE_INTERVAL_SECONDS: integer('How often one replica runs the telematics maintenance job (partitions ahead, retention, closing trips of trackers that went quiet); 0 disables it (run `npm run ops -- telematics-maintenance` instead).', 60, 0, 86400),
+  TRIP_MOTION_SPEED_KMH: integer('A vehicle moves (a trip starts or goes on) at this speed or more, ignition not off.', 5, 1, 100),
+  TRIP_STOP_SECONDS: integer('A trip ends after this long without motion, at ignition off, or when the tracker falls silent this long.', 300, 10, 86400),
+  TRIP_MIN_DISTANCE_METERS: integer('Shorter trips are discarded (GPS drift of a parked vehicle is not a trip).', 200, 0, 100000),
+  GEOFENCE_MAX_ACCURACY_METERS: integer('Fixes reporting a worse accuracy than this are stored but not used for geofence crossings.', 100, 1, 100000),
+  SPEEDING_MIN_SECONDS: integer('A vehicle above its speed limit (its own, or the lowest of the geofences it is in) for this long raises a SPEEDING alert.', 30, 0, 3600),
+  POSITION_PUBLISH_INTERVAL_MS: integer('`vehiclePositionUpdated` sends at most one update per vehicle per interval (the latest), however chatty the tracker.', 1000, 0, 60000),
+  INGEST_RATE_LIMIT_PER_MINUTE: integer('Requests per minute one device token may make to `/ingest/*`, across replicas (429 beyond).', 600, 1),
   PERSISTED_QUERIES_ONLY: flag('Allow-list mode: run only the operations of PERSISTED_QUERIES_FILE (by hash, or by their exact text); anything else, and APQ registration, is refused with `FORBIDDEN` before parsing. GraphiQL cannot be used with it.', 'false')
 } satisfies Record<string, Setting<unknown>>
 

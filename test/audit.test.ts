@@ -132,7 +132,43 @@ const PLAN: Record<string, Run | { exempt: string }> = {
       return await c.gql('mutation { setMaintenanceMode(enabled: false) { enabled } }', {}, c.token.admin)
     }
   },
-  reportClientError: { exempt: 'telemetry, not a change of data: it goes to Sentry and Application Insights' }
+  reportClientError: { exempt: 'telemetry, not a change of data: it goes to Sentry and Application Insights' },
+  recordPositions: { exempt: 'tracker data at tracker rates (positions, trips, crossings, alerts are records of their own); the odometer it advances is not an edit (migration 0008)' },
+  issueDeviceToken: { as: 'manager', entity: 'DeviceToken', action: 'CREATE', call: async (c) => await c.gql('mutation ($v: ID!) { issueDeviceToken(vehicleId: $v) { issuedAt } }', { v: c.free.vehicle }, c.token.manager) },
+  revokeDeviceToken: {
+    as: 'manager',
+    entity: 'DeviceToken',
+    action: 'DELETE',
+    call: async (c) => {
+      ok(await c.gql('mutation ($v: ID!) { issueDeviceToken(vehicleId: $v) { issuedAt } }', { v: c.free.vehicle }, c.token.manager))
+      return await c.gql('mutation ($v: ID!) { revokeDeviceToken(vehicleId: $v) }', { v: c.free.vehicle }, c.token.manager)
+    }
+  },
+  createGeofence: { as: 'manager', entity: 'Geofence', action: 'CREATE', call: async (c) => await c.gql('mutation { createGeofence(input: { name: "Audit fence", shape: CIRCLE, center: { latitude: 40, longitude: -83 }, radius: 250 }) { id } }', {}, c.token.manager) },
+  updateGeofence: {
+    as: 'manager',
+    entity: 'Geofence',
+    action: 'UPDATE',
+    call: async (c) => {
+      const { geofences } = ok(await c.gql<any>('{ geofences(first: 1) { nodes { id version } } }', {}, c.token.manager))
+      return await c.gql('mutation ($id: ID!, $v: Int!) { updateGeofence(id: $id, input: { expectedVersion: $v, dwellTime: 60 }) { id } }', { id: geofences.nodes[0].id, v: geofences.nodes[0].version }, c.token.manager)
+    }
+  },
+  deleteGeofence: {
+    as: 'manager',
+    entity: 'Geofence',
+    action: 'UPDATE',
+    call: async (c) => {
+      const { createGeofence } = ok(await c.gql<any>('mutation { createGeofence(input: { name: "Short-lived fence", shape: CIRCLE, center: { latitude: 40, longitude: -83 }, radius: 250 }) { id } }', {}, c.token.manager))
+      return await c.gql('mutation ($id: ID!) { deleteGeofence(id: $id) }', { id: createGeofence.id }, c.token.manager)
+    }
+  },
+  acknowledgeAlert: { as: 'dispatcher', entity: 'Alert', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { acknowledgeAlert(id: $id) { id } }', { id: await openAlert(c) }, c.token.dispatcher) },
+  resolveAlert: { as: 'dispatcher', entity: 'Alert', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { resolveAlert(id: $id) { id } }', { id: await openAlert(c) }, c.token.dispatcher) }
+}
+
+async function openAlert (c: Ctx): Promise<string> {
+  return ok(await c.gql<any>('{ alerts(first: 1, filter: { status: [OPEN] }) { nodes { id } } }', {}, c.token.dispatcher)).alerts.nodes[0].id
 }
 
 async function context (gql: TestApp['gql'], login: TestApp['login']): Promise<Ctx> {

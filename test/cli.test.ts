@@ -18,7 +18,7 @@ t.setTimeout(240_000)
 
 const MIGRATIONS = readdirSync(join(ROOT, 'db', 'migrations')).filter((file) => file.endsWith('.ts')).sort().map((file) => file.replace(/\.ts$/, ''))
 const LATEST = MIGRATIONS[MIGRATIONS.length - 1] as string
-const DEMO_LOADED = 'Loaded 2 organizations, 12 users, 4 facilities, 56 vehicles, 45 drivers, 108 assignments.'
+const DEMO_LOADED = 'Loaded 2 organizations, 12 users, 4 facilities, 56 vehicles, 45 drivers, 108 assignments, 4 geofences, 2016 positions.'
 /** Refuses connections: commands that must stop before connecting can be pointed here. */
 const NOWHERE = 'postgres://fleet:s3cret@127.0.0.1:1/fleet_nowhere'
 const STRONG_SECRET = 'a-production-secret-of-at-least-32-characters'

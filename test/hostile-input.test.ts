@@ -706,7 +706,15 @@ const KNOWN_BARRAGE_BUGS: ReadonlyArray<{ input?: string, where?: RegExp, issue?
 /** Per root field: argument values that must be fixed for the call to get as far as storing. */
 type Fixed = Record<string, Record<string, (s: Samples) => unknown>>
 const FIXED: Fixed = {
-  setFeatureFlag: { name: (s) => s.flag }
+  setFeatureFlag: { name: (s) => s.flag },
+  createGeofence: { 'input.center.latitude': () => 40, 'input.center.longitude': () => -83, 'input.radius': () => 200 }
+}
+/**
+ * Mutations that report a refused row in their payload, per row, rather than failing the call
+ * (recordPositions: good fixes are stored, bad ones reported): how to tell the row was refused.
+ */
+const REFUSED_IN_DATA: Record<string, { selection: string, refused: (payload: any) => boolean }> = {
+  recordPositions: { selection: '{ accepted duplicates rejected { index code } }', refused: (payload) => payload?.accepted === 0 && payload?.rejected?.[0]?.code === 'INVALID_VALUE' }
 }
 /** Per root field: what to undo after each call. */
 const AFTER: Record<string, (h: Target) => Promise<void>> = {
@@ -748,7 +756,8 @@ const UNIQUE: Record<string, (n: number) => string> = {
   vin: vinFor,
   code: (n) => `HX${n}`,
   licenseNumber: (n) => `HXL-${n}`,
-  email: (n) => `hostile-${n}@fleet.example`
+  email: (n) => `hostile-${n}@fleet.example`,
+  name: (n) => `HX name ${n}`
 }
 
 interface Samples {
@@ -777,7 +786,7 @@ async function barrage (t: Test, h: Target): Promise<number> {
     return row.id
   }
   const viewer = await h.login('viewer@fleet.example')
-  const some = await h.get('{ facilities(first: 1) { nodes { id } } assignments(first: 1) { nodes { id } } featureFlags { name } }')
+  const some = await h.get('{ facilities(first: 1) { nodes { id } } assignments(first: 1) { nodes { id } } featureFlags { name } geofences(first: 1) { nodes { id } } trips(first: 1) { nodes { id } } alerts(first: 1) { nodes { id } } }')
   const samples: Samples = {
     ids: {
       vehicle: await free('vehicles'),
@@ -785,7 +794,10 @@ async function barrage (t: Test, h: Target): Promise<number> {
       facility: some.facilities.nodes[0].id,
       assignment: some.assignments.nodes[0].id,
       user: (await h.get('{ me { id } }', {}, viewer)).me.id,
-      organization: h.organizationId
+      organization: h.organizationId,
+      geofence: some.geofences.nodes[0].id,
+      trip: some.trips.nodes[0].id,
+      alert: some.alerts.nodes[0].id
     },
     flag: some.featureFlags[0].name
   }
@@ -858,9 +870,9 @@ async function barrage (t: Test, h: Target): Promise<number> {
         const holderNamed = getNamedType(holderType)
         const readable = leaf !== 'id' && plainLeaf(holderType, leaf)
         const inner = isObjectType(holderNamed) ? `${holderNamed.getFields().id === undefined ? '' : 'id'} ${readable ? leaf : ''}` : ''
-        const selection = rf.root === 'Query'
+        const selection = REFUSED_IN_DATA[rf.name]?.selection ?? (rf.root === 'Query'
           ? selectionFor(type)
-          : !isObjectType(named) ? '' : holderField === undefined ? `{ __typename ${inner} }` : `{ __typename ${holderField.name} { ${inner} } }`
+          : !isObjectType(named) ? '' : holderField === undefined ? `{ __typename ${inner} }` : `{ __typename ${holderField.name} { ${inner} } }`)
         const used = rf.field.args.filter((a) => args[a.name] !== undefined)
         const signature = used.map((a) => `$${a.name}: ${String(a.type)}`).join(', ')
         const call = used.length === 0 ? rf.name : `${rf.name}(${used.map((a) => `${a.name}: $${a.name}`).join(', ')})`
@@ -879,6 +891,9 @@ async function barrage (t: Test, h: Target): Promise<number> {
             // A search for an injection string is a literal search: it finds nothing (not everything).
             if (!(value === null || (isConnection(type) && value.totalCount === 0))) issues.push(`accepted, and matched: ${JSON.stringify(value).slice(0, 120)}`)
             counts.accepted++
+          } else if (slot.scalar === 'ID' && REFUSED_IN_DATA[rf.name] !== undefined) {
+            if (REFUSED_IN_DATA[rf.name]?.refused(value) === true) counts.refused++
+            else issues.push(`a malformed id was not reported as refused: ${JSON.stringify(value).slice(0, 120)}`)
           } else if (slot.scalar === 'ID') {
             issues.push('a malformed id was accepted')
           } else if (self !== undefined && selfRule !== undefined) {

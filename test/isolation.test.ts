@@ -20,7 +20,7 @@ import { type SubscriptionClient, subscribe } from './helpers/websocket.js'
 type Args = Record<string, unknown>
 type Plan =
   /** Takes ids: every ID argument and ID input field is attacked with A's ids (`args` are merged into the generated arguments). */
-  | { kind: 'ids', args?: (c: Ctx) => Args, probes?: (c: Ctx) => Args[], check?: Check }
+  | { kind: 'ids', args?: (c: Ctx) => Args, probes?: (c: Ctx) => Args[], check?: Check, rewrite?: (args: Args) => Args, rejects?: Rejects }
   /** Takes no ids and acts on the caller's own organization: run as B, A must see no change and B nothing of A. */
   | { kind: 'own', why: string, args?: (c: Ctx) => Args, probes?: (c: Ctx) => Args[], check?: Check, last?: boolean }
   /** Touches no tenant data by id (sessions, error reports): not attacked. */
@@ -28,6 +28,8 @@ type Plan =
   /** A subscription: `trigger` makes A's event happen; B must not receive it. */
   | { kind: 'event', trigger: (c: Ctx) => Promise<void> }
 type Check = (t: Test, data: Record<string, any>, c: Ctx) => void
+/** How a mutation that reports refusals as data (not as an error) refused A's id. */
+type Rejects = (t: Test, data: Record<string, any> | null, label: string) => void
 
 const ids = (extra: Omit<Extract<Plan, { kind: 'ids' }>, 'kind'> = {}): Plan => ({ kind: 'ids', ...extra })
 const own = (why: string, extra: Omit<Extract<Plan, { kind: 'own' }>, 'kind' | 'why'> = {}): Plan => ({ kind: 'own', why, ...extra })
@@ -62,7 +64,18 @@ const PLAN: Record<RootKind, Record<string, Plan>> = {
     assignments: ids({ check: (t, d, { b }) => t.equal(d.assignments.totalCount, b.count.assignments, 'assignments: only B\'s') }),
     fleetSummary: own('counts of the caller\'s organization', { check: (t, d, { b }) => t.equal(d.fleetSummary.totalVehicles, b.count.vehicles, 'fleetSummary counts B\'s vehicles') }),
     featureFlags: own('switches of the caller\'s organization'),
-    maintenanceMode: own('the caller\'s organization\'s read-only switch')
+    maintenanceMode: own('the caller\'s organization\'s read-only switch'),
+    fleetPositions: own('the latest fixes of the caller\'s fleet', {
+      probes: () => [{ bbox: { south: 39, north: 41, west: -84, east: -82 } }],
+      check: (t, d, { b }) => t.equal(d.fleetPositions.length, b.state.fleetPositions.length, 'fleetPositions: only B\'s vehicles')
+    }),
+    trips: ids({ check: (t, d, { b }) => t.equal(d.trips.totalCount, b.state.trips.totalCount, 'trips: only B\'s') }),
+    trip: ids(),
+    geofences: own('a list without id arguments', { check: (t, d, { b }) => t.equal(d.geofences.totalCount, b.state.geofences.totalCount, 'geofences: only B\'s') }),
+    geofence: ids(),
+    geofenceEvents: ids({ check: (t, d, { b }) => t.equal(d.geofenceEvents.totalCount, b.state.geofenceEvents.totalCount, 'geofence events: only B\'s') }),
+    alerts: ids({ check: (t, d, { b }) => t.equal(d.alerts.totalCount, b.state.alerts.totalCount, 'alerts: only B\'s') }),
+    alert: ids()
   },
   Mutation: {
     login: open('email and password, no ids'),
@@ -87,7 +100,19 @@ const PLAN: Record<RootKind, Record<string, Plan>> = {
     cancelAssignment: ids(),
     setFeatureFlag: own('switches a flag of the caller\'s organization', { args: () => ({ name: 'fleet-summary', enabled: false }) }),
     setMaintenanceMode: own('pauses the caller\'s organization\'s writes', { args: () => ({ enabled: true }), last: true }),
-    reportClientError: open('an error report, no tenant data')
+    reportClientError: open('an error report, no tenant data'),
+    recordPositions: ids({
+      // A fix the pipeline would store, but for A's vehicle: rejected as an unknown vehicle, in the payload.
+      rewrite: (args) => ({ input: (args.input as Args[]).map((fix) => ({ ...fix, recordedAt: new Date(Date.now() - 60_000).toISOString() })) }),
+      rejects: (t, d, label) => t.match(d?.recordPositions, { accepted: 0, duplicates: 0 }, `${label}: nothing stored (test/telematics.test.ts shows the UNKNOWN_VEHICLE rejection)`)
+    }),
+    issueDeviceToken: ids(),
+    revokeDeviceToken: ids(),
+    createGeofence: ids({ args: () => ({ input: { name: 'Isolation fence', shape: 'CIRCLE', center: { latitude: 1, longitude: 1 }, radius: 100 } }) }),
+    updateGeofence: ids({ args: () => TAKE_OVER }),
+    deleteGeofence: ids(),
+    acknowledgeAlert: ids(),
+    resolveAlert: ids()
   },
   Subscription: {
     vehicleChanged: {
@@ -96,11 +121,31 @@ const PLAN: Record<RootKind, Record<string, Plan>> = {
         const { vehicle } = await A<any>('query ($id: ID!) { vehicle(id: $id) { version } }', { id: a.samples.vehicle[0]?.id })
         await A('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, name: "Isolation event" }) { id } }', { id: a.samples.vehicle[0]?.id, v: vehicle.version })
       }
+    },
+    vehiclePositionUpdated: {
+      kind: 'event',
+      trigger: async ({ A, a }) => {
+        await A('mutation ($input: [PositionInput!]!) { recordPositions(input: $input) { accepted } }', {
+          input: [{ vehicleId: a.samples.vehicle[0]?.id, recordedAt: new Date(Date.now() - 1000).toISOString(), latitude: 40, longitude: -83 }]
+        })
+      }
+    },
+    alertRaised: {
+      kind: 'event',
+      // Speeding: 100 km/h for 40 s where the limit is 10 raises an alert.
+      trigger: async ({ A, a }) => {
+        const { vehicle } = await A<any>('query ($id: ID!) { vehicle(id: $id) { version } }', { id: a.samples.vehicle[0]?.id })
+        await A('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, speedLimit: 10 }) { id } }', { id: a.samples.vehicle[0]?.id, v: vehicle.version })
+        const at = (secondsAgo: number): string => new Date(Date.now() - secondsAgo * 1000).toISOString()
+        await A('mutation ($input: [PositionInput!]!) { recordPositions(input: $input) { accepted } }', {
+          input: [50, 30, 10].map((ago, i) => ({ vehicleId: a.samples.vehicle[0]?.id, recordedAt: at(ago), latitude: 40 + i * 0.005, longitude: -83, speed: 100 }))
+        })
+      }
     }
   }
 }
 
-const ENTITIES = ['vehicle', 'driver', 'facility', 'assignment', 'organization', 'user'] as const
+const ENTITIES = ['vehicle', 'driver', 'facility', 'assignment', 'organization', 'user', 'geofence', 'trip', 'alert'] as const
 type Entity = typeof ENTITIES[number]
 /** ID arguments whose name says no entity: what to attack them with. */
 const GENERIC_IDS: Record<string, Entity> = { entityId: 'vehicle', actorId: 'user' }
@@ -151,6 +196,11 @@ const STATE = `{
   assignments(first: 200) { totalCount nodes { id startsAt endsAt isCurrent version updatedAt vehicle { id } driver { id } } }
   fleetSummary { totalVehicles activeDrivers vehiclesByStatus { status count } }
   featureFlags { name enabled scope } maintenanceMode { enabled }
+  fleetPositions { vehicle { id } position { recordedAt latitude longitude } }
+  trips(first: 60) { totalCount nodes { id endedAt distance } }
+  geofences(first: 20) { totalCount nodes { id name version updatedAt } }
+  geofenceEvents(first: 60) { totalCount nodes { id } }
+  alerts(first: 60) { totalCount nodes { id status version } }
 }`
 
 interface Sample { id: string, version: number, what?: string }
@@ -171,15 +221,15 @@ interface Ctx { a: Org, b: Org, A: Fetch }
 /** The whole of an organization that a B call could change, without what moves with the clock. */
 async function snapshot (fetch: Fetch): Promise<unknown> {
   const state = await fetch<any>(STATE)
-  for (const list of ['users', 'vehicles', 'drivers', 'facilities', 'assignments']) state[list].nodes.sort((x: Sample, y: Sample) => x.id.localeCompare(y.id))
+  for (const list of ['users', 'vehicles', 'drivers', 'facilities', 'assignments', 'trips', 'geofences', 'geofenceEvents', 'alerts']) state[list].nodes.sort((x: Sample, y: Sample) => x.id.localeCompare(y.id))
   for (const node of state.assignments.nodes) delete node.isCurrent
   return state
 }
 
 async function organization (fetch: Fetch): Promise<Org> {
   const state = await fetch<any>(STATE)
-  for (const list of ['vehicles', 'drivers', 'facilities', 'assignments']) {
-    if (state[list].nodes.length < state[list].totalCount) throw new Error(`more than 200 ${list}: page through them in organization()`)
+  for (const list of ['vehicles', 'drivers', 'facilities', 'assignments', 'trips', 'geofences', 'geofenceEvents', 'alerts']) {
+    if (state[list].nodes.length < state[list].totalCount) throw new Error(`more ${list} than one page holds: page through them in organization()`)
   }
   const busy = new Set<string>()
   for (const x of state.assignments.nodes) {
@@ -203,7 +253,10 @@ async function organization (fetch: Fetch): Promise<Org> {
       facility: pick(['facility', state.facilities.nodes[0]]),
       assignment: pick(['current assignment', current[0] ?? assignments[0]], ['upcoming assignment', upcoming[0]]),
       organization: [{ id: org.id, version: org.version }],
-      user: [{ id: state.me.id, version: state.me.version }]
+      user: [{ id: state.me.id, version: state.me.version }],
+      geofence: pick(['geofence', state.geofences.nodes[0]]),
+      trip: pick(['trip', state.trips.nodes[0]]),
+      alert: pick(['open alert', state.alerts.nodes.find((x: any) => x.status === 'OPEN')])
     },
     organization: { id: org.id, version: org.version },
     free: { vehicles: freeVehicles, drivers: freeDrivers },
@@ -225,7 +278,8 @@ function identifiers (a: Org, b: Org): string[] {
     ...s.vehicles.nodes.flatMap((v: any) => [v.id, v.number, v.vin, v.licensePlate]),
     ...s.drivers.nodes.flatMap((d: any) => [d.id, d.name, d.email, d.licenseNumber]),
     ...s.facilities.nodes.flatMap((f: any) => [f.id, f.name]),
-    ...s.assignments.nodes.map((x: any) => x.id)
+    ...s.assignments.nodes.map((x: any) => x.id),
+    ...['trips', 'geofences', 'geofenceEvents', 'alerts'].flatMap((list) => s[list].nodes.map((x: any) => x.id))
   ].filter((v): v is string => typeof v === 'string' && v.length >= 4)
   const theirs = JSON.stringify(b.state)
   return [...new Set(all)].filter((v) => !theirs.includes(v))
@@ -291,7 +345,8 @@ void t.test('tenant isolation: every root field, called by organization other wi
       if (type.name === 'ID') return required.has(key) ? c.b.samples[entityOf(rf.name, path)][0]?.id : undefined
       return path.at(-1) === 'expectedVersion' ? target?.version : undefined
     }
-    return merge(buildArgs(rf.field, fill), plan.args?.(c) ?? {})
+    const args = merge(buildArgs(rf.field, fill), plan.args?.(c) ?? {})
+    return plan.rewrite?.(args) ?? args
   }
 
   await t.test('queries: a foreign id finds nothing, as an unknown one; lists hold only B', async (t) => {
@@ -307,7 +362,7 @@ void t.test('tenant isolation: every root field, called by organization other wi
             const label = `${rf.name}(${JSON.stringify(probe)}) as B's ${who}`
             const found = await asB(t, label, operationFor(rf, probe), probe, as)
             if (refusedByRole(found)) t.equal(who, 'viewer', `${label}: refused by role`)
-            else t.same(found.data?.[rf.name], { totalCount: 0, nodes: [] }, `${label}: nothing`)
+            else t.same(found.data?.[rf.name], isConnection(rf.field.type) ? { totalCount: 0, nodes: [] } : [], `${label}: nothing`)
           }
         }
         if (plan.kind !== 'ids') continue
@@ -349,6 +404,10 @@ void t.test('tenant isolation: every root field, called by organization other wi
           const unknownArgs = attemptArgs(rf, plan, slot, { id: randomUUID(), version: sample.version })
           const unknown = await gql(operationFor(rf, unknownArgs), unknownArgs, token.bAdmin)
           t.same(outcome(foreign), outcome(unknown), `${label}: the same answer as for an unknown id`)
+          if (plan.rejects !== undefined) {
+            plan.rejects(t, foreign.data, label)
+            continue
+          }
           const error = foreign.errors?.[0]?.extensions
           t.ok(foreign.errors?.length === 1 && (error?.code === 'NOT_FOUND' || (error?.code === 'BAD_USER_INPUT' && error.field === pathName(slot.path))),
             `${label}: NOT_FOUND, or BAD_USER_INPUT naming ${pathName(slot.path)} (got ${JSON.stringify(outcome(foreign))})`)

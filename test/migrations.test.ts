@@ -146,9 +146,10 @@ async function checkReversible (t: Test, handle: DatabaseHandle): Promise<void> 
     { name: 'audit_log_immutable', definition: /cannot be changed/ },
     { name: 'audit_row', definition: /INSERT INTO audit_log/ },
     { name: 'touch_row', definition: /NEW\.version := OLD\.version \+ 1/ },
-    { name: 'touch_user', definition: /last_login_at/ }
-  ], 'our functions: the audit trail\'s two, touch_row() and touch_user()')
-  t.equal(first.functions?.length, 4, 'no other function of ours')
+    { name: 'touch_user', definition: /last_login_at/ },
+    { name: 'touch_vehicle', definition: /fleet\.telemetry/ }
+  ], 'our functions: the audit trail\'s two, touch_row(), touch_user() and touch_vehicle()')
+  t.equal(first.functions?.length, 5, 'no other function of ours')
 
   // Reverting must work on a populated database too, not only on freshly created tables.
   await seedDemo(db, { now: SEED_NOW })

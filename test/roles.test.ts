@@ -60,9 +60,15 @@ void t.test('every root query and mutation answers each role as the matrix says'
   for (const role of ROLES) t.equal(ok(await gql<{ me: { role: string } }>('{ me { role } }', {}, tokens[role])).me.role, role, `${role} unchanged`)
 })
 
+const VEHICLE_FIELD: Record<string, string> = {
+  assignments: 'assignments { totalCount }',
+  trips: 'trips { totalCount }',
+  positions: 'positions(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { totalCount }'
+}
+
 // How to reach each guarded field below the roots, for any role allowed at the root.
 const REACH: Record<string, (field: string) => string> = {
-  Vehicle: (field) => `{ vehicles(first: 1) { nodes { id ${field} ${field === 'assignments' ? '{ totalCount }' : '{ id }'} } } }`,
+  Vehicle: (field) => `{ vehicles(first: 1) { nodes { id ${VEHICLE_FIELD[field] ?? `${field} { id }`} } } }`,
   Facility: (field) => `{ vehicles(first: 1) { nodes { facility { ${field} { totalCount } } } } }`,
   User: (field) => `{ me { ${field} { id } } }`
 }

@@ -6,6 +6,7 @@ import { tagTransaction } from '../../src/database/audit.js'
 import { hashPassword } from '../../src/modules/identity/passwords.js'
 import { vinCheckDigit } from '../../src/modules/vehicles/vin.js'
 import { DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, ROLES, VEHICLE_MODELS, type VehicleModel } from './catalog.js'
+import { seedTelematics } from './telematics.js'
 
 // The demo fleet: organization `demo` (three facilities, a mixed fleet with valid VINs, drivers,
 // current, past and upcoming assignments) and a small organization `other` that exists to show
@@ -24,6 +25,8 @@ export interface SeedSummary {
   vehicles: number
   drivers: number
   assignments: number
+  positions: number
+  geofences: number
 }
 
 interface Tenant {
@@ -169,6 +172,8 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
       odometer_km: Math.round(age * yearlyKm * (0.6 + rand() * 0.8)),
       engine_hours: model.type === 'EQUIPMENT' ? between(rand, 800, 6000) : Math.round(age * between(rand, 300, 900)),
       facility_id: (facilities[i % facilities.length] as { id: string }).id,
+      // The first vehicle has a speed limit, which its demo track exceeds (db/seeds/telematics.ts).
+      speed_limit_kmh: i === 0 ? 50 : null,
       retired_at: status === 'RETIRED' ? new Date(now.getTime() - between(rand, 30, 90) * DAY) : null,
       created_at: new Date(now.getTime() - (tenant.vehicles - i) * DAY / 4 - 400 * DAY)
     })
@@ -212,7 +217,9 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
     facilities: facilities.length,
     vehicles: vehicles.length,
     drivers: drivers.length,
-    assignments: assignments.length
+    assignments: assignments.length,
+    positions: 0,
+    geofences: 0
   }
 }
 
@@ -258,15 +265,17 @@ function planAssignments (
 export async function seedDemo (db: Kysely<Database>, options: SeedOptions = {}): Promise<SeedSummary> {
   const now = options.now ?? new Date()
   const passwordHash = await hashPassword(DEMO_PASSWORD)
-  return await db.transaction().execute(async (trx) => {
+  const total = await db.transaction().execute(async (trx) => {
     await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed', requestId: null })
-    const total: SeedSummary = { organizations: 0, users: 0, facilities: 0, vehicles: 0, drivers: 0, assignments: 0 }
+    const total: SeedSummary = { organizations: 0, users: 0, facilities: 0, vehicles: 0, drivers: 0, assignments: 0, positions: 0, geofences: 0 }
     for (const [index, tenant] of tenants(options.vehicles ?? 50).entries()) {
       const summary = await seedTenant(trx, tenant, index, now, passwordHash)
       for (const key of Object.keys(total) as Array<keyof SeedSummary>) total[key] += summary[key]
     }
     return total
   })
+  // Through the ingest pipeline, which runs its own transactions.
+  return { ...total, ...await seedTelematics(db, now, { demo: 12, other: 2 }) }
 }
 
 export async function demoSeeded (db: Kysely<Database>): Promise<boolean> {
@@ -276,5 +285,8 @@ export async function demoSeeded (db: Kysely<Database>): Promise<boolean> {
 
 /** Removes the demo organizations and everything they own. */
 export async function removeDemo (db: Kysely<Database>): Promise<void> {
-  await db.deleteFrom('organizations').where('slug', 'in', tenants(0).map((t) => t.slug)).execute()
+  const slugs = tenants(0).map((t) => t.slug)
+  // positions has no foreign key (see migration 0008): its rows go first, by organization.
+  await db.deleteFrom('positions').where('organization_id', 'in', db.selectFrom('organizations').select('id').where('slug', 'in', slugs)).execute()
+  await db.deleteFrom('organizations').where('slug', 'in', slugs).execute()
 }

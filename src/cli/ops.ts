@@ -5,6 +5,8 @@ import { pruneAuditLog, tagTransaction } from '../database/audit.js'
 import type { Database } from '../database/schema.js'
 import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName, switchesTopic } from '../modules/operations/catalog.js'
 import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
+import { maintainTelematics } from '../modules/telematics/maintenance.js'
+import { PositionPartitions } from '../modules/telematics/partitions.js'
 import { openCli, runCli, UsageError } from './environment.js'
 
 // npm run ops -- <command> [--env=<environment>]   switches for the whole service (every organization)
@@ -13,10 +15,12 @@ import { openCli, runCli, UsageError } from './environment.js'
 //   maintenance off
 //   flag <name> on|off ["<reason>"]  a kill switch; off answers FEATURE_DISABLED for its operations
 //   audit-prune <days>               deletes audit records older than <days> days (retention)
+//   telematics-maintenance           positions partitions ahead, retention (POSITION_RETENTION_DAYS),
+//                                    trips of silent trackers closed (the service also runs it)
 // Every replica applies a switch change at once when REDIS_URL is set (announced over Redis), and
 // within SWITCHES_REFRESH_MS in any case. Changes are recorded in the audit log as `ops <command>`.
 
-const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"] | audit-prune <days>
+const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"] | audit-prune <days> | telematics-maintenance
 features: ${Object.keys(FEATURES).join(', ')}`
 
 /** Runs a change in a transaction the audit trail records as this command. */
@@ -57,6 +61,10 @@ await runCli(async () => {
     } else if (command === 'audit-prune' && /^[1-9][0-9]{0,4}$/.test(rest[0] ?? '')) {
       const before = new Date(Date.now() - Number(rest[0]) * 86_400_000)
       console.log(`deleted ${await pruneAuditLog(db, before)} audit record(s) from before ${before.toISOString()}`)
+    } else if (command === 'telematics-maintenance' && rest.length === 0) {
+      const report = await maintainTelematics(db, cli.config, new PositionPartitions(), new Date())
+      console.log(`positions partitions created: ${report.created.join(', ') || 'none'}; dropped (older than ${cli.config.POSITION_RETENTION_DAYS} days): ${report.dropped.join(', ') || 'none'}`)
+      console.log(`trips of silent trackers closed: ${report.closedTrips}; discarded as too short: ${report.discardedTrips}`)
     } else {
       throw new UsageError(USAGE)
     }

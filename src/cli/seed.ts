@@ -25,7 +25,7 @@ await runCli(async () => {
     }
     const summary = await seedDemo(db)
     console.log(`Loaded ${summary.organizations} organizations, ${summary.users} users, ${summary.facilities} facilities, ` +
-      `${summary.vehicles} vehicles, ${summary.drivers} drivers, ${summary.assignments} assignments.`)
+      `${summary.vehicles} vehicles, ${summary.drivers} drivers, ${summary.assignments} assignments, ${summary.geofences} geofences, ${summary.positions} positions.`)
   } finally {
     await cli.database.close()
   }

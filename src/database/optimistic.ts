@@ -7,7 +7,7 @@ import type { Database } from './schema.js'
 // trigger bumps version and updated_at. When no row matched, the row is either missing (for this
 // organization) or was changed since it was read: NOT_FOUND or CONFLICT.
 
-export type VersionedTable = 'organizations' | 'users' | 'vehicles' | 'drivers' | 'facilities' | 'vehicle_assignments'
+export type VersionedTable = 'organizations' | 'users' | 'vehicles' | 'drivers' | 'facilities' | 'vehicle_assignments' | 'geofences'
 
 export interface RowScope {
   organizationId: string

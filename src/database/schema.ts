@@ -83,6 +83,7 @@ export interface VehiclesTable extends TenantRow {
   engine_hours: Decimal
   facility_id: string | null
   retired_at: Timestamp | null
+  speed_limit_kmh: number | null
 }
 
 export interface DriversTable extends TenantRow {
@@ -139,6 +140,143 @@ export interface AuditLogTable {
   database_user: ColumnType<string, never, never>
 }
 
+export interface DeviceTokensTable {
+  id: Generated<string>
+  organization_id: string
+  vehicle_id: string
+  /** SHA-256 of the secret, hex. */
+  token_hash: string
+  issued_at: ColumnType<Date, Date | string | undefined, Date | string>
+  issued_by: string | null
+}
+
+/** What a tracker measures at a fix (positions and the latest fix of vehicle_telemetry alike). */
+interface FixColumns {
+  organization_id: string
+  vehicle_id: string
+  recorded_at: Timestamp
+  latitude: number
+  longitude: number
+  speed_kmh: number | null
+  heading: number | null
+  altitude_m: number | null
+  accuracy_m: number | null
+  ignition: boolean | null
+  battery_percent: number | null
+}
+
+/** One fix. Partitioned by day on recorded_at; primary key (vehicle_id, recorded_at). */
+export interface PositionsTable extends FixColumns {
+  received_at: ColumnType<Date, Date | string | undefined, never>
+  odometer_km: number | null
+  attributes: ColumnType<Record<string, unknown> | null, string | null, never>
+}
+
+/** The latest fix of a vehicle and the state ingestion carries between batches. */
+export interface VehicleTelemetryTable extends FixColumns {
+  received_at: Timestamp
+  odometer_km: number
+  last_moving_at: Timestamp | null
+  trip_id: string | null
+  speeding_since: Timestamp | null
+  speeding_max_kmh: number | null
+  speeding_alerted: boolean
+}
+
+export interface TripsTable {
+  id: string
+  organization_id: string
+  vehicle_id: string
+  driver_id: string | null
+  started_at: Timestamp
+  /** null while the trip is in progress. */
+  ended_at: Timestamp | null
+  last_fix_at: Timestamp
+  start_latitude: number
+  start_longitude: number
+  end_latitude: number
+  end_longitude: number
+  start_odometer_km: number
+  distance_km: number
+  moving_seconds: number
+  idle_seconds: number
+  max_speed_kmh: number
+  position_count: number
+}
+
+export type GeofenceShape = 'CIRCLE' | 'POLYGON'
+
+export interface GeofencesTable extends TenantRow {
+  facility_id: string | null
+  name: string
+  shape: GeofenceShape
+  center_latitude: number | null
+  center_longitude: number | null
+  radius_m: number | null
+  /** [[latitude, longitude], ...], the ring's vertices in order (closing vertex implied). */
+  polygon: ColumnType<Array<[number, number]> | null, string | null, string | null>
+  min_latitude: number
+  max_latitude: number
+  min_longitude: number
+  max_longitude: number
+  dwell_seconds: number
+  margin_m: number
+  speed_limit_kmh: number | null
+  alert_on_enter: boolean
+  alert_on_exit: boolean
+  deleted_at: Timestamp | null
+}
+
+export interface VehicleGeofenceStatesTable {
+  vehicle_id: string
+  geofence_id: string
+  organization_id: string
+  inside: boolean
+  pending_since: Timestamp | null
+  pending_latitude: number | null
+  pending_longitude: number | null
+}
+
+export type GeofenceEventKind = 'ENTER' | 'EXIT'
+
+export interface GeofenceEventsTable {
+  id: string
+  organization_id: string
+  geofence_id: string
+  vehicle_id: string
+  kind: GeofenceEventKind
+  /** When the vehicle crossed (the first fix on the new side). */
+  occurred_at: Timestamp
+  /** When the crossing was confirmed (dwell time and margin satisfied). */
+  confirmed_at: Timestamp
+  latitude: number
+  longitude: number
+}
+
+export type AlertKind = 'SPEEDING' | 'GEOFENCE_ENTER' | 'GEOFENCE_EXIT'
+export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL'
+export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED'
+
+export interface AlertsTable {
+  id: string
+  organization_id: string
+  vehicle_id: string | null
+  geofence_id: string | null
+  kind: AlertKind
+  severity: AlertSeverity
+  status: Generated<AlertStatus>
+  message: string
+  details: ColumnType<Record<string, unknown>, string | undefined, string>
+  raised_at: Timestamp
+  acknowledged_at: Timestamp | null
+  acknowledged_by: string | null
+  resolved_at: Timestamp | null
+  resolved_by: string | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+  version: Version
+}
+
 export type AuditChangeValue = { before: unknown, after: unknown } | { redacted: true }
 
 export interface Database {
@@ -152,6 +290,14 @@ export interface Database {
   feature_flags: FeatureFlagsTable
   maintenance_modes: MaintenanceModesTable
   audit_log: AuditLogTable
+  device_tokens: DeviceTokensTable
+  positions: PositionsTable
+  vehicle_telemetry: VehicleTelemetryTable
+  trips: TripsTable
+  geofences: GeofencesTable
+  vehicle_geofence_states: VehicleGeofenceStatesTable
+  geofence_events: GeofenceEventsTable
+  alerts: AlertsTable
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>
@@ -162,6 +308,13 @@ export type VehicleRow = Selectable<VehiclesTable>
 export type DriverRow = Selectable<DriversTable>
 export type VehicleAssignmentRow = Selectable<VehicleAssignmentsTable>
 
+export type PositionRow = Selectable<PositionsTable>
+export type TelemetryRow = Selectable<VehicleTelemetryTable>
+export type TripRow = Selectable<TripsTable>
+export type GeofenceRow = Selectable<GeofencesTable>
+export type GeofenceStateRow = Selectable<VehicleGeofenceStatesTable>
+export type GeofenceEventRow = Selectable<GeofenceEventsTable>
+export type AlertRow = Selectable<AlertsTable>
 export type AuditLogRow = Selectable<AuditLogTable>
 export type FeatureFlagRow = Selectable<FeatureFlagsTable>
 export type MaintenanceModeRow = Selectable<MaintenanceModesTable>

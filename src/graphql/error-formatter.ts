@@ -130,6 +130,20 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
   }
 }
 
+/**
+ * Why the database could not serve a request (down, too slow, pool exhausted), or null when the
+ * error is anything else. For the REST routes, which answer it as 503 SERVICE_UNAVAILABLE.
+ */
+export function databaseUnavailable (err: unknown): string | null {
+  if (isDatabaseError(err)) {
+    const mapped = databaseError(err, {})
+    return mapped?.code === 'SERVICE_UNAVAILABLE' ? mapped.message : null
+  }
+  if (err instanceof Error && POOL_TIMEOUT.test(err.message)) return 'Connection pool exhausted; try again shortly'
+  if (err instanceof Error && CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '')) return 'The database is unavailable; try again shortly'
+  return null
+}
+
 /** Flattens Mercurius's wrapper around a list of validation errors into the errors themselves. */
 function flatten (errors: readonly GraphQLError[]): GraphQLError[] {
   return errors.flatMap((error) => {

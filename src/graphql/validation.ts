@@ -67,3 +67,10 @@ export function listOf<T> (values: readonly string[] | null | undefined, field: 
   if (unique.length > max) throw badInput(`${field} may name at most ${max} values`, field)
   return unique.map((value, i) => check(value, `${field}[${i}]`))
 }
+
+/** An optional time window [from, to) of a filter: `to` must come after `from` when both are given. */
+export function period (from: Date | null | undefined, to: Date | null | undefined, prefix = ''): { from?: Date, to?: Date } {
+  const window = { ...(from === null || from === undefined ? {} : { from }), ...(to === null || to === undefined ? {} : { to }) }
+  if (window.from !== undefined && window.to !== undefined && window.to <= window.from) throw badInput(`${prefix}to must be after ${prefix}from`, `${prefix}to`)
+  return window
+}

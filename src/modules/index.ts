@@ -1,5 +1,7 @@
 import type { Resolvers } from '../generated/graphql.js'
 import type { LoaderScope } from '../graphql/batching.js'
+import { alertLoaders } from './alerts/loaders.js'
+import { alertResolvers } from './alerts/resolvers.js'
 import { auditResolvers } from './audit/resolvers.js'
 import { assignmentLoaders } from './assignments/loaders.js'
 import { assignmentResolvers } from './assignments/resolvers.js'
@@ -12,12 +14,17 @@ import { facilityResolvers } from './facilities/resolvers.js'
 import { facilityConstraints } from './facilities/validation.js'
 import { fleetLoaders } from './fleet/loaders.js'
 import { fleetResolvers } from './fleet/resolvers.js'
+import { geofenceLoaders } from './geofences/loaders.js'
+import { geofenceResolvers } from './geofences/resolvers.js'
+import { geofenceConstraints } from './geofences/validation.js'
 import { userLoaders } from './identity/loaders.js'
 import { identityResolvers } from './identity/resolvers.js'
 import { userConstraints } from './identity/validation.js'
 import { operationsResolvers } from './operations/resolvers.js'
 import { organizationLoaders } from './organizations/loaders.js'
 import { organizationResolvers } from './organizations/resolvers.js'
+import { telematicsLoaders } from './telematics/loaders.js'
+import { telematicsResolvers } from './telematics/resolvers.js'
 import { vehicleLoaders } from './vehicles/loaders.js'
 import { vehicleResolvers } from './vehicles/resolvers.js'
 import { vehicleConstraints } from './vehicles/validation.js'
@@ -34,6 +41,9 @@ export const moduleResolvers: Resolvers[] = [
   facilityResolvers,
   assignmentResolvers,
   fleetResolvers,
+  telematicsResolvers,
+  geofenceResolvers,
+  alertResolvers,
   operationsResolvers
 ]
 
@@ -47,7 +57,8 @@ export const constraintMeanings: Record<string, ConstraintMeaning> = {
   ...vehicleConstraints,
   ...driverConstraints,
   ...facilityConstraints,
-  ...assignmentConstraints
+  ...assignmentConstraints,
+  ...geofenceConstraints
 }
 
 /** Loaders of one request. Tenant-scoped ones ask for the organization when they first run. */
@@ -59,7 +70,10 @@ export function createLoaders (scope: LoaderScope) {
     drivers: driverLoaders(scope),
     facilities: facilityLoaders(scope),
     assignments: assignmentLoaders(scope),
-    fleet: fleetLoaders(scope)
+    fleet: fleetLoaders(scope),
+    telematics: telematicsLoaders(scope),
+    geofences: geofenceLoaders(scope),
+    alerts: alertLoaders(scope)
   }
 }
 

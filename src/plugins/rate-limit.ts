@@ -18,7 +18,8 @@ declare module 'fastify' {
   }
 }
 
-const EXEMPT = /^\/(health|graphiql)(\/|$|\?)/
+// Device doors (/ingest) are limited per device token instead (src/plugins/ingest.ts).
+const EXEMPT = /^\/(health|graphiql|ingest)(\/|$|\?)/
 
 export const rateLimitPlugin = fp(async (app: FastifyInstance, { config }: { config: Config }) => {
   const redis = (app.cache as { client?: Redis }).client

@@ -110,6 +110,13 @@ export function createInstruments (build: BuildInfo) {
     labelNames: ['entity', 'result'] as const,
     registers
   })
+  const positionsIngested = new client.Counter({
+    name: 'fleet_api_positions_ingested_total',
+    help: 'Positions received, by door (graphql, device, osmand) and result (accepted, duplicate, rejected)',
+    labelNames: ['source', 'result'] as const,
+    registers
+  })
+  for (const source of ['graphql', 'device', 'osmand']) for (const result of ['accepted', 'duplicate', 'rejected']) positionsIngested.inc({ source, result }, 0)
   // Counters with known label values start at 0: a series born at its first increment is
   // invisible to increase() and rate() for that first event, and alerts would miss it.
   for (const kind of ['connection', 'timeout', 'constraint', 'other'] as const) databaseFailures.inc({ kind }, 0)
@@ -134,6 +141,7 @@ export function createInstruments (build: BuildInfo) {
     redisDuration,
     redisFailures,
     cacheRequests,
+    positionsIngested,
     setPoolStats: (read: () => PoolStats) => { poolStats = read },
     setMemoryLimit: (read: () => number) => { memoryLimit = read },
     recordDatabaseFailure (kind: DatabaseFailureKind): void {

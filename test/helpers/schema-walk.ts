@@ -66,12 +66,15 @@ export type Filler = (path: string[], type: GraphQLNamedType) => unknown
 
 interface Built { value: unknown, answered: boolean }
 
-/** An optional position is left out unless `fill` answered somewhere inside it. */
-function valueOf (type: GraphQLInputType, path: string[], fill: Filler): Built {
-  const required = isNonNullType(type)
+/**
+ * An optional position is left out unless `fill` answered somewhere inside it. `inOptionalList`:
+ * the position is the item of a list that may itself be left out (`vehicleIds: [ID!]`).
+ */
+function valueOf (type: GraphQLInputType, path: string[], fill: Filler, inOptionalList = false): Built {
+  const required = isNonNullType(type) && !inOptionalList
   const nullable = getNullableType(type)
   if (isListType(nullable)) {
-    const item = valueOf(nullable.ofType, path, fill)
+    const item = valueOf(nullable.ofType, path, fill, !required)
     return item.answered ? { value: [item.value], answered: true } : { value: required ? [] : undefined, answered: false }
   }
   const named = getNamedType(type)

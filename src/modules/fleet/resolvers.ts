@@ -1,6 +1,7 @@
 import type { VehicleStatus } from '../../database/schema.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
+import { countOpenAlerts } from '../alerts/queries.js'
 import { countActiveAssignments } from '../assignments/queries.js'
 import { countDriversByStatus } from '../drivers/queries.js'
 
@@ -19,6 +20,7 @@ export const fleetResolvers: Resolvers = {
       return STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }))
     },
     activeDrivers: async (_, __, ctx) => await countDriversByStatus(ctx.db, viewerOf(ctx).organizationId, 'ACTIVE'),
-    activeAssignments: async (_, __, ctx) => await countActiveAssignments(ctx.db, viewerOf(ctx).organizationId)
+    activeAssignments: async (_, __, ctx) => await countActiveAssignments(ctx.db, viewerOf(ctx).organizationId),
+    openAlerts: async (_, __, ctx) => await countOpenAlerts(ctx.db, viewerOf(ctx).organizationId)
   }
 }

@@ -8,7 +8,7 @@ import type { Role } from '../../database/schema.js'
 // Roles (see schema/identity.graphql): ADMIN (users, settings, flags, and everything fleet),
 // FLEET_MANAGER (everything fleet), DISPATCHER (assignments; reads the fleet), MECHANIC (the
 // maintenance side; reads vehicles and facilities, not people), DRIVER (their own profile,
-// their own current vehicle and its data only: see DRIVER_OWN_ROWS), VIEWER (reads everything a
+// their own current vehicle and where it is now, not its history: see DRIVER_OWN_ROWS), VIEWER (reads everything a
 // fleet manager can, writes nothing).
 
 export type Access = 'public' | 'authenticated' | readonly Role[]
@@ -23,6 +23,8 @@ const FLEET_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC
 const PEOPLE_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'VIEWER', 'DRIVER']
 /** Histories that name other people: neither mechanics nor drivers. */
 const HISTORY_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'VIEWER']
+/** Who handles alerts: dispatchers (speeding, geofences) and mechanics (the maintenance side). */
+const ALERT_HANDLERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC']
 
 export const permissions = {
   Query: {
@@ -40,7 +42,15 @@ export const permissions = {
     assignments: PEOPLE_READERS,
     fleetSummary: FLEET_READERS,
     featureFlags: ADMINS,
-    maintenanceMode: SIGNED_IN
+    maintenanceMode: SIGNED_IN,
+    fleetPositions: FLEET_READERS,
+    trips: HISTORY_READERS,
+    trip: HISTORY_READERS,
+    geofences: FLEET_READERS,
+    geofence: FLEET_READERS,
+    geofenceEvents: HISTORY_READERS,
+    alerts: FLEET_READERS,
+    alert: FLEET_READERS
   },
   Mutation: {
     login: 'public',
@@ -65,15 +75,29 @@ export const permissions = {
     cancelAssignment: DISPATCHERS,
     setFeatureFlag: ADMINS,
     setMaintenanceMode: ADMINS,
-    reportClientError: 'public'
+    reportClientError: 'public',
+    recordPositions: FLEET_MANAGERS,
+    issueDeviceToken: FLEET_MANAGERS,
+    revokeDeviceToken: FLEET_MANAGERS,
+    createGeofence: FLEET_MANAGERS,
+    updateGeofence: FLEET_MANAGERS,
+    deleteGeofence: FLEET_MANAGERS,
+    acknowledgeAlert: ALERT_HANDLERS,
+    resolveAlert: ALERT_HANDLERS
   },
   Subscription: {
-    vehicleChanged: SIGNED_IN
+    vehicleChanged: SIGNED_IN,
+    vehiclePositionUpdated: SIGNED_IN,
+    alertRaised: FLEET_READERS
   },
   Vehicle: {
     currentAssignment: PEOPLE_READERS,
     currentDriver: PEOPLE_READERS,
-    assignments: HISTORY_READERS
+    assignments: HISTORY_READERS,
+    // Where a vehicle has been is where its drivers have been, other drivers included: a history
+    // that names people. Its latest position (lastPosition) is open to whoever sees the vehicle.
+    positions: HISTORY_READERS,
+    trips: HISTORY_READERS
   },
   Facility: {
     vehicles: FLEET_READERS
@@ -90,7 +114,8 @@ export type PermissionMatrix = Record<string, Record<string, Access>>
  * apply it through `ownRows` (src/modules/identity/scope.ts); test/roles.test.ts proves it.
  */
 export const DRIVER_OWN_ROWS: ReadonlySet<string> = new Set([
-  'Query.vehicle', 'Query.vehicles', 'Query.driver', 'Query.drivers', 'Query.assignment', 'Query.assignments', 'Subscription.vehicleChanged'
+  'Query.vehicle', 'Query.vehicles', 'Query.driver', 'Query.drivers', 'Query.assignment', 'Query.assignments', 'Subscription.vehicleChanged',
+  'Subscription.vehiclePositionUpdated'
 ])
 
 /** What a user who must change a temporary password may still do. */

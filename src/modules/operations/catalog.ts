@@ -29,6 +29,10 @@ export const FEATURES = {
     description: 'The dashboard aggregates (fleetSummary)',
     fields: ['Query.fleetSummary']
   },
+  'position-ingest': {
+    description: 'Receiving positions: recordPositions and the device endpoints (/ingest/*), which answer 503 + Retry-After so trackers keep their backlog',
+    fields: ['Mutation.recordPositions']
+  },
   'client-error-reports': {
     description: 'Error reports sent by the web app (reportClientError)',
     fields: ['Mutation.reportClientError']

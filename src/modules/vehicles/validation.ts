@@ -64,8 +64,13 @@ export function newVehicle (input: CreateVehicleInput, org: OrganizationRow): Ne
     fuel_type: input.fuelType,
     odometer_km: odometer(input.odometer ?? 0, input.odometerUnit),
     engine_hours: number(input.engineHours ?? 0, 'input.engineHours', 0, MAX_ENGINE_HOURS),
-    facility_id: facility(input.facilityId)
+    facility_id: facility(input.facilityId),
+    speed_limit_kmh: speedLimit(input.speedLimit)
   }
+}
+
+function speedLimit (value: number | null | undefined): number | null {
+  return value === null || value === undefined ? null : number(value, 'input.speedLimit', 1, 400)
 }
 
 export function vehiclePatch (input: UpdateVehicleInput, org: OrganizationRow): VehicleUpdate {
@@ -86,5 +91,6 @@ export function vehiclePatch (input: UpdateVehicleInput, org: OrganizationRow): 
   if (given(input, 'odometer')) patch.odometer_km = odometer(present(input.odometer, 'input.odometer'), input.odometerUnit)
   if (given(input, 'engineHours')) patch.engine_hours = number(present(input.engineHours, 'input.engineHours'), 'input.engineHours', 0, MAX_ENGINE_HOURS)
   if (given(input, 'facilityId')) patch.facility_id = facility(input.facilityId)
+  if (given(input, 'speedLimit')) patch.speed_limit_kmh = speedLimit(input.speedLimit)
   return patch
 }

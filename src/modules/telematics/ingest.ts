@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely'
+import type { Database, GeofenceRow, TelemetryRow } from '../../database/schema.js'
+import { findCurrentAssignments } from '../assignments/queries.js'
+import { type Fix, isRejection, type Rejection } from './fixes.js'
+import type { PositionPartitions } from './partitions.js'
+import { advanceOdometers, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, markTelemetry, replaceGeofenceStates, saveTelemetry, saveTrips } from './storage.js'
+import { type NewAlert, type Outcome, track, type TrackingSettings } from './tracking.js'
+
+// The ingest pipeline, the same for every door (GraphQL, device JSON/NDJSON, OsmAnd): checked
+// fixes in, one transaction out. Fixes repeated within the batch are duplicates; fixes of
+// vehicles not in the organization (or retired) are rejected; the rest are stored with one
+// multi-row insert that skips what is already stored (idempotency), and each vehicle's new fixes,
+// in time order, advance its live state (tracking.ts).
+
+export interface IngestEnvironment {
+  db: Kysely<Database>
+  partitions: PositionPartitions
+  /** The organization's geofences (cached; see src/modules/geofences/directory.ts). */
+  geofences: (organizationId: string) => Promise<GeofenceRow[]>
+  settings: TrackingSettings
+}
+
+export interface IngestReport {
+  accepted: number
+  duplicates: number
+  rejected: Rejection[]
+  /** The new latest fix of each vehicle that has one. */
+  latest: TelemetryRow[]
+  alerts: NewAlert[]
+  /** Vehicles whose odometer moved (their cached rows are stale). */
+  odometerChanged: string[]
+}
+
+const key = (fix: Fix): string => `${fix.vehicleId}/${fix.recordedAt.getTime()}`
+
+export async function ingest (env: IngestEnvironment, organizationId: string, checked: ReadonlyArray<Fix | Rejection>): Promise<IngestReport> {
+  const rejected: Rejection[] = []
+  const seen = new Set<string>()
+  let duplicates = 0
+  const byVehicle = new Map<string, Fix[]>()
+  for (const item of checked) {
+    if (isRejection(item)) { rejected.push(item); continue }
+    if (seen.has(key(item))) { duplicates++; continue }
+    seen.add(key(item))
+    const list = byVehicle.get(item.vehicleId) ?? []
+    list.push(item)
+    byVehicle.set(item.vehicleId, list)
+  }
+  const report: IngestReport = { accepted: 0, duplicates, rejected, latest: [], alerts: [], odometerChanged: [] }
+  if (byVehicle.size === 0) return sorted(report)
+  for (const fixes of byVehicle.values()) fixes.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime())
+
+  await env.partitions.ensure(env.db, [...byVehicle.values()].flat().map((f) => f.recordedAt))
+  const geofences = await env.geofences(organizationId)
+
+  await env.db.transaction().execute(async (trx) => {
+    await markTelemetry(trx)
+    const vehicles = new Map((await lockVehicles(trx, organizationId, [...byVehicle.keys()])).map((v) => [v.id, v]))
+    const stored: Fix[] = []
+    const odometers = new Map<number, number>()
+    const outcomes: Outcome[] = []
+    const statesChanged: string[] = []
+    const odometerUpdates: Array<{ vehicleId: string, km: number }> = []
+    for (const [vehicleId, fixes] of byVehicle) {
+      const vehicle = vehicles.get(vehicleId)
+      if (vehicle === undefined || vehicle.status === 'RETIRED') {
+        for (const fix of fixes) {
+          rejected.push(vehicle === undefined
+            ? { index: fix.index, code: 'UNKNOWN_VEHICLE', message: `No vehicle ${vehicleId} in your organization` }
+            : { index: fix.index, code: 'VEHICLE_RETIRED', message: `Vehicle ${vehicleId} is retired` })
+        }
+        continue
+      }
+      const outcome = track({
+        vehicleId,
+        organizationId,
+        vehicleOdometerKm: Number(vehicle.odometer_km),
+        speedLimitKmh: vehicle.speed_limit_kmh,
+        driverId: null,
+        telemetry: vehicle.telemetry,
+        openTrip: vehicle.open_trip,
+        geofenceStates: vehicle.geofence_states
+      }, fixes, geofences, env.settings)
+      outcomes.push(outcome)
+      stored.push(...fixes)
+      for (const [index, km] of outcome.fixOdometers) odometers.set(index, km)
+      if (outcome.geofenceStates !== null) statesChanged.push(vehicleId)
+      if (outcome.vehicleOdometerKm !== null) odometerUpdates.push({ vehicleId, km: outcome.vehicleOdometerKm })
+    }
+
+    report.accepted = await insertPositions(trx, organizationId, stored, odometers)
+    report.duplicates += stored.length - report.accepted
+
+    const trips = outcomes.flatMap((o) => o.trips)
+    const openTripIds = new Set([...vehicles.values()].map((v) => v.open_trip?.id))
+    const started = trips.filter((t) => !openTripIds.has(t.id))
+    if (started.length > 0) {
+      // Trips record who was driving when they started.
+      const drivers = new Map((await findCurrentAssignments(trx, organizationId, 'vehicle_id', [...new Set(started.map((t) => t.vehicle_id))])).map((a) => [a.vehicle_id, a.driver_id]))
+      for (const trip of started) trip.driver_id = drivers.get(trip.vehicle_id) ?? null
+    }
+    await saveTrips(trx, trips)
+    await deleteTrips(trx, outcomes.flatMap((o) => o.discardedTripIds))
+    report.latest = outcomes.flatMap((o) => o.telemetry === null ? [] : [o.telemetry])
+    await saveTelemetry(trx, report.latest)
+    await replaceGeofenceStates(trx, statesChanged, outcomes.flatMap((o) => o.geofenceStates ?? []))
+    await insertGeofenceEvents(trx, outcomes.flatMap((o) => o.events))
+    report.alerts = outcomes.flatMap((o) => o.alerts)
+    await insertAlerts(trx, report.alerts)
+    await advanceOdometers(trx, organizationId, odometerUpdates)
+    report.odometerChanged = odometerUpdates.map((u) => u.vehicleId)
+  })
+  return sorted(report)
+}
+
+function sorted (report: IngestReport): IngestReport {
+  report.rejected.sort((a, b) => a.index - b.index)
+  return report
+}

@@ -1,0 +1,184 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database, GeofenceStateRow, TelemetryRow, TripRow, VehicleStatus } from '../../database/schema.js'
+import type { Fix } from './fixes.js'
+import type { NewAlert, NewGeofenceEvent } from './tracking.js'
+
+// The ingest transaction's SQL. Every write is one statement for the whole batch (arrays
+// unnested server-side), whatever the number of fixes or vehicles: never a row at a time.
+
+export interface VehicleIngestRow {
+  id: string
+  status: VehicleStatus
+  odometer_km: string
+  speed_limit_kmh: number | null
+  telemetry: TelemetryRow | null
+  open_trip: TripRow | null
+  geofence_states: GeofenceStateRow[]
+}
+
+const TELEMETRY_DATES = ['recorded_at', 'received_at', 'last_moving_at', 'speeding_since'] as const
+const TRIP_DATES = ['started_at', 'ended_at', 'last_fix_at'] as const
+
+function revive<T> (json: Record<string, unknown> | null, dates: readonly string[]): T | null {
+  if (json === null) return null
+  for (const key of dates) if (typeof json[key] === 'string') json[key] = new Date(json[key])
+  return json as T
+}
+
+/** Marks the transaction as telemetry: odometer updates are not edits (see migration 0008). */
+export async function markTelemetry (trx: Kysely<Database>): Promise<void> {
+  await sql`select set_config('fleet.telemetry', 'on', true)`.execute(trx)
+}
+
+/**
+ * The vehicles of a batch with the state the last batch left, locked so that concurrent batches
+ * of one vehicle run one after the other.
+ */
+export async function lockVehicles (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<VehicleIngestRow[]> {
+  const { rows } = await sql<Omit<VehicleIngestRow, 'telemetry' | 'open_trip' | 'geofence_states'> & { telemetry: Record<string, unknown> | null, open_trip: Record<string, unknown> | null, geofence_states: Array<Record<string, unknown>> }>`
+    /* telematics.lockVehicles */
+    select v.id, v.status, v.odometer_km, v.speed_limit_kmh,
+           to_jsonb(t) as telemetry,
+           to_jsonb(tr) as open_trip,
+           (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from vehicle_geofence_states s where s.vehicle_id = v.id) as geofence_states
+      from vehicles v
+      left join vehicle_telemetry t on t.vehicle_id = v.id
+      left join trips tr on tr.id = t.trip_id and tr.ended_at is null
+     where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))
+     order by v.id
+       for no key update of v`.execute(trx)
+  return rows.map((row) => ({
+    ...row,
+    telemetry: revive<TelemetryRow>(row.telemetry, TELEMETRY_DATES),
+    open_trip: revive<TripRow>(row.open_trip, TRIP_DATES),
+    geofence_states: row.geofence_states.map((s) => revive<GeofenceStateRow>(s, ['pending_since']) as GeofenceStateRow)
+  }))
+}
+
+/** Stores fixes; those already stored are skipped. Returns how many were new. */
+export async function insertPositions (trx: Kysely<Database>, organizationId: string, fixes: readonly Fix[], odometers: ReadonlyMap<number, number>): Promise<number> {
+  if (fixes.length === 0) return 0
+  const result = await sql`
+    /* telematics.insertPositions */
+    insert into positions (organization_id, vehicle_id, recorded_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, attributes)
+    select ${organizationId}, * from unnest(
+      cast(${fixes.map((f) => f.vehicleId)} as uuid[]),
+      cast(${fixes.map((f) => f.recordedAt.toISOString())} as timestamptz[]),
+      cast(${fixes.map((f) => f.latitude)} as float8[]),
+      cast(${fixes.map((f) => f.longitude)} as float8[]),
+      cast(${fixes.map((f) => f.speedKmh)} as real[]),
+      cast(${fixes.map((f) => f.heading)} as real[]),
+      cast(${fixes.map((f) => f.altitudeM)} as real[]),
+      cast(${fixes.map((f) => f.accuracyM)} as real[]),
+      cast(${fixes.map((f) => odometers.get(f.index) ?? null)} as float8[]),
+      cast(${fixes.map((f) => f.ignition)} as boolean[]),
+      cast(${fixes.map((f) => f.batteryPercent)} as real[]),
+      cast(${fixes.map((f) => f.attributes === null ? null : JSON.stringify(f.attributes))} as jsonb[])
+    )
+    on conflict do nothing`.execute(trx)
+  return Number(result.numAffectedRows ?? 0)
+}
+
+export async function saveTelemetry (trx: Kysely<Database>, rows: readonly TelemetryRow[]): Promise<void> {
+  if (rows.length === 0) return
+  const column = <K extends keyof TelemetryRow>(key: K) => rows.map((r) => { const v = r[key]; return v instanceof Date ? v.toISOString() : v })
+  await sql`
+    /* telematics.saveTelemetry */
+    insert into vehicle_telemetry (vehicle_id, organization_id, recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m,
+                                   ignition, battery_percent, odometer_km, last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
+    select * from unnest(
+      cast(${column('vehicle_id')} as uuid[]), cast(${column('organization_id')} as uuid[]),
+      cast(${column('recorded_at')} as timestamptz[]), cast(${column('received_at')} as timestamptz[]),
+      cast(${column('latitude')} as float8[]), cast(${column('longitude')} as float8[]),
+      cast(${column('speed_kmh')} as real[]), cast(${column('heading')} as real[]),
+      cast(${column('altitude_m')} as real[]), cast(${column('accuracy_m')} as real[]),
+      cast(${column('ignition')} as boolean[]), cast(${column('battery_percent')} as real[]),
+      cast(${column('odometer_km')} as float8[]), cast(${column('last_moving_at')} as timestamptz[]),
+      cast(${column('trip_id')} as uuid[]), cast(${column('speeding_since')} as timestamptz[]),
+      cast(${column('speeding_max_kmh')} as real[]), cast(${column('speeding_alerted')} as boolean[])
+    )
+    on conflict (vehicle_id) do update set
+      recorded_at = excluded.recorded_at, received_at = excluded.received_at, latitude = excluded.latitude, longitude = excluded.longitude,
+      speed_kmh = excluded.speed_kmh, heading = excluded.heading, altitude_m = excluded.altitude_m, accuracy_m = excluded.accuracy_m,
+      ignition = excluded.ignition, battery_percent = excluded.battery_percent, odometer_km = excluded.odometer_km,
+      last_moving_at = excluded.last_moving_at, trip_id = excluded.trip_id, speeding_since = excluded.speeding_since,
+      speeding_max_kmh = excluded.speeding_max_kmh, speeding_alerted = excluded.speeding_alerted`.execute(trx)
+}
+
+/** Inserts new trips and updates changed ones (by id). */
+export async function saveTrips (trx: Kysely<Database>, rows: readonly TripRow[]): Promise<void> {
+  if (rows.length === 0) return
+  const column = <K extends keyof TripRow>(key: K) => rows.map((r) => { const v = r[key]; return v instanceof Date ? v.toISOString() : v })
+  await sql`
+    /* telematics.saveTrips */
+    insert into trips (id, organization_id, vehicle_id, driver_id, started_at, ended_at, last_fix_at, start_latitude, start_longitude,
+                       end_latitude, end_longitude, start_odometer_km, distance_km, moving_seconds, idle_seconds, max_speed_kmh, position_count)
+    select * from unnest(
+      cast(${column('id')} as uuid[]), cast(${column('organization_id')} as uuid[]), cast(${column('vehicle_id')} as uuid[]),
+      cast(${column('driver_id')} as uuid[]), cast(${column('started_at')} as timestamptz[]), cast(${column('ended_at')} as timestamptz[]),
+      cast(${column('last_fix_at')} as timestamptz[]), cast(${column('start_latitude')} as float8[]), cast(${column('start_longitude')} as float8[]),
+      cast(${column('end_latitude')} as float8[]), cast(${column('end_longitude')} as float8[]), cast(${column('start_odometer_km')} as float8[]),
+      cast(${column('distance_km')} as float8[]), cast(${column('moving_seconds')} as float8[]), cast(${column('idle_seconds')} as float8[]),
+      cast(${column('max_speed_kmh')} as real[]), cast(${column('position_count')} as integer[])
+    )
+    on conflict (id) do update set
+      ended_at = excluded.ended_at, last_fix_at = excluded.last_fix_at, end_latitude = excluded.end_latitude, end_longitude = excluded.end_longitude,
+      distance_km = excluded.distance_km, moving_seconds = excluded.moving_seconds, idle_seconds = excluded.idle_seconds,
+      max_speed_kmh = excluded.max_speed_kmh, position_count = excluded.position_count`.execute(trx)
+}
+
+export async function deleteTrips (trx: Kysely<Database>, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await trx.deleteFrom('trips').where('id', 'in', ids).execute()
+}
+
+/** Replaces the geofence states of the given vehicles. */
+export async function replaceGeofenceStates (trx: Kysely<Database>, vehicleIds: readonly string[], rows: readonly GeofenceStateRow[]): Promise<void> {
+  if (vehicleIds.length === 0) return
+  await trx.deleteFrom('vehicle_geofence_states').where('vehicle_id', 'in', vehicleIds).execute()
+  if (rows.length === 0) return
+  await trx.insertInto('vehicle_geofence_states').values(rows.map((r) => ({ ...r }))).execute()
+}
+
+export async function insertGeofenceEvents (trx: Kysely<Database>, rows: readonly NewGeofenceEvent[]): Promise<void> {
+  if (rows.length === 0) return
+  await trx.insertInto('geofence_events').values(rows.map((r) => ({ ...r }))).execute()
+}
+
+export async function insertAlerts (trx: Kysely<Database>, rows: readonly NewAlert[]): Promise<void> {
+  if (rows.length === 0) return
+  await trx.insertInto('alerts').values(rows.map((r) => ({ ...r, details: JSON.stringify(r.details) }))).execute()
+}
+
+export async function advanceOdometers (trx: Kysely<Database>, organizationId: string, updates: ReadonlyArray<{ vehicleId: string, km: number }>): Promise<void> {
+  if (updates.length === 0) return
+  await sql`
+    /* telematics.advanceOdometers */
+    update vehicles v set odometer_km = u.km
+      from unnest(cast(${updates.map((u) => u.vehicleId)} as uuid[]), cast(${updates.map((u) => u.km)} as numeric[])) as u(id, km)
+     where v.organization_id = ${organizationId} and v.id = u.id`.execute(trx)
+}
+
+/** Open trips whose tracker has been silent since before `before` (the maintenance sweep). */
+export async function findSilentTrips (db: Kysely<Database>, before: Date): Promise<Array<{ id: string, organization_id: string, vehicle_id: string }>> {
+  return await db.selectFrom('trips').select(['id', 'organization_id', 'vehicle_id'])
+    .where('ended_at', 'is', null).where('last_fix_at', '<', before)
+    .limit(1000).execute()
+}
+
+/** Locks the vehicle and returns its open trip if it is still silent since before `before`, with its last motion. */
+export async function lockSilentTrip (trx: Kysely<Database>, trip: { id: string, organization_id: string, vehicle_id: string }, before: Date): Promise<{ trip: TripRow, lastMovingAt: Date | null } | null> {
+  await trx.selectFrom('vehicles').select('id').where('organization_id', '=', trip.organization_id).where('id', '=', trip.vehicle_id).forNoKeyUpdate().execute()
+  const row = await trx.selectFrom('trips')
+    .leftJoin('vehicle_telemetry', 'vehicle_telemetry.vehicle_id', 'trips.vehicle_id')
+    .selectAll('trips').select('vehicle_telemetry.last_moving_at')
+    .where('trips.id', '=', trip.id).where('trips.ended_at', 'is', null).where('trips.last_fix_at', '<', before)
+    .executeTakeFirst()
+  if (row === undefined) return null
+  const { last_moving_at: lastMovingAt, ...rest } = row
+  return { trip: rest, lastMovingAt }
+}
+
+export async function detachTrip (trx: Kysely<Database>, vehicleId: string, tripId: string): Promise<void> {
+  await trx.updateTable('vehicle_telemetry').set({ trip_id: null }).where('vehicle_id', '=', vehicleId).where('trip_id', '=', tripId).execute()
+}
