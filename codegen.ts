@@ -48,6 +48,8 @@ const config: CodegenConfig = {
           VehiclePosition: '../modules/telematics/positions.js#VehiclePositionParent',
           Trip: '../database/schema.js#TripRow',
           TripConnection: '../graphql/mappers.js#TripPage',
+          Stop: '../modules/telematics/queries.js#StopRow',
+          StopConnection: '../graphql/mappers.js#StopPage',
           Geofence: '../database/schema.js#GeofenceRow',
           GeofenceConnection: '../graphql/mappers.js#GeofencePage',
           GeofenceEvent: '../database/schema.js#GeofenceEventRow',

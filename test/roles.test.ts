@@ -63,6 +63,7 @@ void t.test('every root query and mutation answers each role as the matrix says'
 const VEHICLE_FIELD: Record<string, string> = {
   assignments: 'assignments { totalCount }',
   trips: 'trips { totalCount }',
+  stops: 'stops { totalCount }',
   positions: 'positions(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { totalCount }'
 }
 

@@ -39,6 +39,8 @@ void t.test('the service closes the trip of a tracker that fell silent mid-trip'
   ok(await app.gql(RECORD, { input: again.map((f) => ({ ...f, vehicleId })) }, manager))
   const after = ok(await app.gql<any>(HISTORY, { ...range, to: new Date().toISOString() }, manager)).vehicle.trips.nodes
   t.same(after.map((trip: any) => trip.inProgress), [true, false])
+  const stops = ok(await app.gql<any>('query ($id: ID!) { vehicle(id: $id) { stops { nodes { startedAt endedAt trip { id } } } } }', { id: vehicleId }, manager)).vehicle.stops.nodes
+  t.same(stops.map((stop: any) => [stop.startedAt, stop.endedAt]), [[last(fixes).recordedAt, again[0]?.recordedAt]], 'the stop between the two trips')
 })
 
 void t.test('partitions ahead and retention: npm run ops -- telematics-maintenance', async (t) => {

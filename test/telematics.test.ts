@@ -104,6 +104,10 @@ void t.test('a phone tracker speaking OsmAnd: GET and POST, knots, Unix time, at
   t.equal(unknown.statusCode, 401)
   t.match(unknown.json(), { error: { code: 'UNAUTHENTICATED' } })
   t.equal((await s.app.inject({ method: 'GET', url: `/ingest/osmand?lat=39&lon=-82&timestamp=${at}` })).statusCode, 401, 'no id')
+  const metrics = (await s.app.inject({ method: 'GET', url: '/health/metrics' })).body
+  t.match(metrics, /fleet_api_positions_ingested_total\{source="osmand",result="accepted"\} 3\n/, 'counted: accepted')
+  t.match(metrics, /fleet_api_positions_ingested_total\{source="osmand",result="duplicate"\} 1\n/, 'counted: duplicate')
+  t.match(metrics, /fleet_api_positions_ingested_total\{source="osmand",result="rejected"\} 1\n/, 'counted: rejected')
 })
 
 void t.test('device endpoint: JSON and NDJSON batches, per-row rejections, idempotency, token rotation', async (t) => {
@@ -169,6 +173,7 @@ void t.test('recordPositions: good rows stored, bad rows reported, other organiz
   t.equal(result.accepted, 10)
   t.same(result.rejected.map((r: any) => [r.index, r.code]), [[10, 'UNKNOWN_VEHICLE'], [11, 'OUT_OF_RANGE'], [12, 'OUT_OF_RANGE']])
   t.equal(ok(await s.gql<any>(RECORD, { input }, s.manager)).recordPositions.duplicates, 10, 'sent twice, stored once')
+  t.match((await s.app.inject({ method: 'GET', url: '/health/metrics' })).body, /fleet_api_positions_ingested_total\{source="graphql",result="accepted"\} 10\n/, 'counted')
   t.equal((await s.vehicle(a, from, new Date())).lastPosition.odometer, 1000, 'the device odometer is taken as given')
 
   t.same(codes(await s.gql(RECORD, { input: Array.from({ length: 51 }, () => input[0]) }, s.manager)), ['BAD_USER_INPUT'], 'POSITION_BATCH_MAX')
@@ -240,14 +245,42 @@ void t.test('a drive: trip, odometer, history pages and simplification', async (
   t.equal(last<any>(simplified).recordedAt, off.recordedAt, 'last fix kept')
   const corner = last(east)
   t.ok(simplified.some((p: any) => Math.abs(p.latitude - corner.latitude) < 0.002 && Math.abs(p.longitude - corner.longitude) < 0.002), 'the corner of the route survives simplification')
+  // A month with many fixes per point asked for: sampled by time buckets (a width of a fraction of a
+  // millisecond, 30 days of them), then simplified. The fix a month back arrives late: history only.
+  const monthAgo = new Date(start.getTime() - 30 * 86_400_000).toISOString()
+  t.match(ok(await s.gql<any>(RECORD, { input: [{ vehicleId, ...HOME, recordedAt: monthAgo }] }, s.manager)).recordPositions, { accepted: 1 })
+  const month = (await s.vehicle(vehicleId, new Date(start.getTime() - 31 * 86_400_000), range.to, { max: 7 })).positions.nodes
+  t.ok(month.length >= 3 && month.length <= 7, `${month.length} points for a month`)
+  t.equal(month[0].recordedAt, monthAgo, 'the month starts at its first fix')
+  t.equal(last<any>(month).recordedAt, off.recordedAt, 'and ends at its last')
   t.same(codes(await s.gql(VEHICLE, { id: vehicleId, from: range.to.toISOString(), to: range.from.toISOString() }, s.manager)), ['BAD_USER_INPUT', 'BAD_USER_INPUT'], 'to before from (positions and trips)')
   t.same(codes(await s.gql(VEHICLE, { id: vehicleId, from: range.from.toISOString(), to: range.to.toISOString(), max: 1 }, s.manager)), ['BAD_USER_INPUT'], 'maxPoints below 2')
+
+  // The stop at the end of the trip: the vehicle is still there.
+  const stops = ok(await s.gql<any>('query ($id: ID!) { vehicle(id: $id) { stops { totalCount nodes { trip { id } startedAt endedAt latitude longitude duration } } } }', { id: vehicleId }, s.manager)).vehicle.stops
+  t.equal(stops.totalCount, 1)
+  t.match(stops.nodes[0], { trip: { id: trip.id }, startedAt: last(north).recordedAt, endedAt: null })
+  t.ok(Math.abs(stops.nodes[0].latitude - end.latitude) < 0.001 && stops.nodes[0].duration >= 20 * 60, `stopped at the end, ${stops.nodes[0].duration} s so far`)
 
   // Fleet-wide trips, filtered.
   const trips = ok(await s.gql<any>('query ($f: TripFilter) { trips(filter: $f) { totalCount nodes { id vehicle { id } } } }', { f: { vehicleIds: [vehicleId] } }, s.manager)).trips
   t.same(trips.nodes.map((n: any) => n.id), [trip.id])
   t.equal(ok(await s.gql<any>('query ($f: TripFilter) { trips(filter: $f) { totalCount } }', { f: { vehicleIds: [vehicleId], inProgress: true } }, s.manager)).trips.totalCount, 0)
   t.equal(ok(await s.gql<any>('query ($id: ID!) { trip(id: $id) { id distance(unit: MILES) } }', { id: trip.id }, s.manager)).trip.distance, Math.round(trip.distance / 1.609344 * 1000) / 1000)
+
+  // A manager corrects the odometer: telemetry continues from the corrected value. While a trip is
+  // under way the vehicle's odometer follows every kilometre; when it ends, exactly.
+  const corrected = ok(await s.gql<any>('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, odometer: 500 }) { odometer version } }', { id: vehicleId, v: v.version }, s.manager)).updateVehicle
+  t.equal(corrected.odometer, 500)
+  const onward = drive(end, { from: new Date(start.getTime() + 45 * MINUTE), count: 91, stepSeconds: 10, speedKmh: 90, bearing: 180 })
+  await s.post('/ingest/positions', token, onward.slice(0, 60))
+  const during = await s.vehicle(vehicleId, start, new Date())
+  t.ok(during.odometer >= 514 && during.odometer <= 515, `during the trip, within a kilometre of the ${during.lastPosition.odometer.toFixed(1)} km driven to: ${during.odometer}`)
+  t.equal(during.version, corrected.version, 'and still no new version')
+  await s.post('/ingest/positions', token, [...onward.slice(60), { ...last(onward), recordedAt: new Date(start.getTime() + 60 * MINUTE).toISOString(), speed: 0, ignition: false }])
+  const parkedAgain = await s.vehicle(vehicleId, start, new Date())
+  t.ok(Math.abs(parkedAgain.odometer - 522.5) <= 0.2, `after the trip, exactly: ${parkedAgain.odometer}`)
+  t.equal(parkedAgain.odometer, Math.round(parkedAgain.lastPosition.odometer * 10) / 10)
 })
 
 void t.test('a parked vehicle\'s GPS drift is neither a trip nor distance', async (t) => {

@@ -19,6 +19,8 @@ import { runStatements } from '../ddl.js'
 // Telemetry advances vehicles.odometer_km without counting as an edit: the ingest transaction
 // sets fleet.telemetry, and then neither the version (an editor holding the version they read
 // must not get CONFLICT because the vehicle drove on) nor the audit trail (a row per fix) moves.
+// vehicle_telemetry keeps the exact odometer; vehicles gets it every kilometre and when a trip
+// ends (vehicle_odometer_km: what telemetry last wrote there, so a person's correction shows).
 
 export async function up (db: Kysely<any>): Promise<void> {
   await runStatements(db, [
@@ -93,6 +95,7 @@ export async function up (db: Kysely<any>): Promise<void> {
        ignition boolean,
        battery_percent real,
        odometer_km double precision NOT NULL,
+       vehicle_odometer_km double precision NOT NULL,
        last_moving_at timestamptz(3),
        trip_id uuid,
        speeding_since timestamptz(3),

@@ -176,6 +176,8 @@ export interface PositionsTable extends FixColumns {
 export interface VehicleTelemetryTable extends FixColumns {
   received_at: Timestamp
   odometer_km: number
+  /** What telemetry last wrote to vehicles.odometer_km (another value there is a person's correction). */
+  vehicle_odometer_km: number
   last_moving_at: Timestamp | null
   trip_id: string | null
   speeding_since: Timestamp | null

@@ -2,12 +2,13 @@
 /* eslint-disable */
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRow, OrganizationRow, VehicleRow, DriverRow, FacilityRow, VehicleAssignmentRow, AuditLogRow, TripRow, GeofenceRow, GeofenceEventRow, AlertRow } from '../database/schema.js';
-import type { VehiclePage, DriverPage, FacilityPage, VehicleAssignmentPage, UserPage, AuditEntryPage, FleetSummaryParent, PositionPage, TripPage, GeofencePage, GeofenceEventPage, AlertPage } from '../graphql/mappers.js';
+import type { VehiclePage, DriverPage, FacilityPage, VehicleAssignmentPage, UserPage, AuditEntryPage, FleetSummaryParent, PositionPage, TripPage, StopPage, GeofencePage, GeofenceEventPage, AlertPage } from '../graphql/mappers.js';
 import type { AuditChangeParent } from '../modules/audit/changes.js';
 import type { UserCredentialsParent } from '../modules/identity/users.js';
 import type { VehicleChangeEvent } from '../modules/vehicles/events.js';
 import type { FlagState, MaintenanceState } from '../modules/operations/switchboard.js';
 import type { PositionRecord, VehiclePositionParent } from '../modules/telematics/positions.js';
+import type { StopRow } from '../modules/telematics/queries.js';
 import type { GraphQLContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -1295,6 +1296,37 @@ export type SpeedUnit =
   | 'METERS_PER_SECOND'
   | 'MILES_PER_HOUR';
 
+/**
+ * Where a vehicle stood between two trips: from the end of one trip to the start of the next (still
+ * stopped while there is no next trip yet).
+ */
+export type Stop = {
+  __typename?: 'Stop';
+  /** Seconds stopped (until now while still stopped). */
+  duration: Scalars['Int']['output'];
+  /** Null while the vehicle is still there. */
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  latitude: Scalars['Float']['output'];
+  longitude: Scalars['Float']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  /** The trip that ended here. */
+  trip: Trip;
+};
+
+export type StopConnection = {
+  __typename?: 'StopConnection';
+  edges: Array<StopEdge>;
+  nodes: Array<Stop>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type StopEdge = {
+  __typename?: 'StopEdge';
+  cursor: Scalars['String']['output'];
+  node: Stop;
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /** Alerts of the caller's organization as they are raised, on any replica. */
@@ -1565,6 +1597,8 @@ export type Vehicle = {
   /** Highest allowed speed in km/h (alerts: SPEEDING), if set. */
   speedLimit?: Maybe<Scalars['Float']['output']>;
   status: VehicleStatus;
+  /** Stops that began in [from, to), newest first. */
+  stops: StopConnection;
   /** Trips overlapping [from, to), newest first. */
   trips: TripConnection;
   type: VehicleType;
@@ -1599,6 +1633,14 @@ export type VehiclePositionsArgs = {
 
 export type VehicleSpeedLimitArgs = {
   unit?: InputMaybe<SpeedUnit>;
+};
+
+
+export type VehicleStopsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -1869,6 +1911,9 @@ export type ResolversTypes = {
   Role: Role;
   SortDirection: SortDirection;
   SpeedUnit: SpeedUnit;
+  Stop: ResolverTypeWrapper<StopRow>;
+  StopConnection: ResolverTypeWrapper<StopPage>;
+  StopEdge: ResolverTypeWrapper<Omit<StopEdge, 'node'> & { node: ResolversTypes['Stop'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SwitchScope: SwitchScope;
@@ -1966,6 +2011,9 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RecordPositionsPayload: RecordPositionsPayload;
   RejectedPosition: RejectedPosition;
+  Stop: StopRow;
+  StopConnection: StopPage;
+  StopEdge: Omit<StopEdge, 'node'> & { node: ResolversParentTypes['Stop'] };
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   Trip: TripRow;
@@ -2333,6 +2381,27 @@ export type RejectedPositionResolvers<ContextType = GraphQLContext, ParentType e
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type StopResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Stop'] = ResolversParentTypes['Stop']> = {
+  duration?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  latitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  longitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  trip?: Resolver<ResolversTypes['Trip'], ParentType, ContextType>;
+};
+
+export type StopConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StopConnection'] = ResolversParentTypes['StopConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['StopEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Stop']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StopEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StopEdge'] = ResolversParentTypes['StopEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Stop'], ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   alertRaised?: SubscriptionResolver<ResolversTypes['Alert'], "alertRaised", ParentType, ContextType>;
   vehicleChanged?: SubscriptionResolver<ResolversTypes['VehicleChange'], "vehicleChanged", ParentType, ContextType>;
@@ -2424,6 +2493,7 @@ export type VehicleResolvers<ContextType = GraphQLContext, ParentType extends Re
   retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   speedLimit?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<VehicleSpeedLimitArgs, 'unit'>>;
   status?: Resolver<ResolversTypes['VehicleStatus'], ParentType, ContextType>;
+  stops?: Resolver<ResolversTypes['StopConnection'], ParentType, ContextType, Partial<VehicleStopsArgs>>;
   trips?: Resolver<ResolversTypes['TripConnection'], ParentType, ContextType, Partial<VehicleTripsArgs>>;
   type?: Resolver<ResolversTypes['VehicleType'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2522,6 +2592,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Query?: QueryResolvers<ContextType>;
   RecordPositionsPayload?: RecordPositionsPayloadResolvers<ContextType>;
   RejectedPosition?: RejectedPositionResolvers<ContextType>;
+  Stop?: StopResolvers<ContextType>;
+  StopConnection?: StopConnectionResolvers<ContextType>;
+  StopEdge?: StopEdgeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Trip?: TripResolvers<ContextType>;
   TripConnection?: TripConnectionResolvers<ContextType>;

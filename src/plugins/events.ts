@@ -29,6 +29,17 @@ export const eventsPlugin = fp(async (app: FastifyInstance, { url }: { url: stri
     // resubscribes after every reconnect.
     const pubConn = new Redis(url, { retryStrategy, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
     const subConn = new Redis(url, { retryStrategy })
+    // After a reconnect ioredis resubscribes with a promise nobody awaits; if the connection drops
+    // again before Redis answers (a black-holed network, shutdown), that promise rejects unhandled,
+    // which would end the process. Callers still see their own rejections; these are only observed.
+    for (const method of ['subscribe', 'psubscribe'] as const) {
+      const original = subConn[method].bind(subConn) as (...args: unknown[]) => Promise<unknown>
+      ;(subConn as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        const reply = original(...args)
+        reply.catch(() => {})
+        return reply
+      }
+    }
     // ioredis 6 connections; mqemitter-redis's types name its own ioredis 5 (same API).
     const redis = mqemitterRedis({ pubConn: pubConn as never, subConn: subConn as never })
     let lastLog = 0

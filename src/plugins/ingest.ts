@@ -5,6 +5,7 @@ import { databaseUnavailable } from '../graphql/error-formatter.js'
 import { type Device, deviceOf } from '../modules/telematics/devices.js'
 import type { RawFix } from '../modules/telematics/fixes.js'
 import type { IngestReport } from '../modules/telematics/ingest.js'
+import type { IngestSource } from '../modules/telematics/service.js'
 import { osmAndFix } from '../modules/telematics/osmand.js'
 
 // The device doors, outside GraphQL, for trackers:
@@ -18,7 +19,7 @@ import { osmAndFix } from '../modules/telematics/osmand.js'
 // (INGEST_RATE_LIMIT_PER_MINUTE). While ingestion is switched off or in maintenance: 503 with
 // Retry-After, which trackers answer by keeping their backlog and retrying.
 
-type Source = 'device' | 'osmand'
+type Source = Exclude<IngestSource, 'graphql'>
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 const RETRY_AFTER_SECONDS = 60
@@ -83,11 +84,7 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
   }
 
   async function record (request: FastifyRequest, source: Source, device: Device, fixes: readonly RawFix[]): Promise<IngestReport> {
-    const report = await app.telematics.record(device.organizationId, fixes, device.vehicleId)
-    const counter = app.instruments.positionsIngested
-    counter.inc({ source, result: 'accepted' }, report.accepted)
-    counter.inc({ source, result: 'duplicate' }, report.duplicates)
-    counter.inc({ source, result: 'rejected' }, report.rejected.length)
+    const report = await app.telematics.record(device.organizationId, fixes, source, device.vehicleId)
     request.log.debug({ vehicleId: device.vehicleId, accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected.length }, 'positions received')
     return report
   }

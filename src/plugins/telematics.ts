@@ -16,7 +16,19 @@ declare module 'fastify' {
 }
 
 export const telematicsPlugin = fp(async (app: FastifyInstance, { config }: { config: Config }) => {
-  const telematics = new Telematics({ db: () => app.db, cache: app.entityCache, events: app.events, config, log: app.log })
+  const counter = app.instruments.positionsIngested
+  const telematics = new Telematics({
+    db: () => app.db,
+    cache: app.entityCache,
+    events: app.events,
+    config,
+    log: app.log,
+    counted: (source, report) => {
+      counter.inc({ source, result: 'accepted' }, report.accepted)
+      counter.inc({ source, result: 'duplicate' }, report.duplicates)
+      counter.inc({ source, result: 'rejected' }, report.rejected.length)
+    }
+  })
   app.decorate('telematics', telematics)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
@@ -40,4 +52,4 @@ export const telematicsPlugin = fp(async (app: FastifyInstance, { config }: { co
     await running
     telematics.close()
   })
-}, { name: 'telematics', dependencies: ['database', 'cache', 'events'] })
+}, { name: 'telematics', dependencies: ['database', 'cache', 'events', 'metrics'] })

@@ -30,7 +30,8 @@ export function classifyDatabaseError (error: unknown): DatabaseFailureKind {
 }
 
 function statementOf (sql: string): string {
-  const verb = /^\s*(?:with\b[\s\S]*?\)\s*)?(select|insert|update|delete)\b/i.exec(sql)?.[1]
+  // Named statements start with a /* module.function */ comment.
+  const verb = /^\s*(?:\/\*[\s\S]*?\*\/\s*)*(?:with\b[\s\S]*?\)\s*)?(select|insert|update|delete)\b/i.exec(sql)?.[1]
   return verb === undefined ? 'other' : verb.toLowerCase()
 }
 

@@ -97,7 +97,8 @@ export const permissions = {
     // Where a vehicle has been is where its drivers have been, other drivers included: a history
     // that names people. Its latest position (lastPosition) is open to whoever sees the vehicle.
     positions: HISTORY_READERS,
-    trips: HISTORY_READERS
+    trips: HISTORY_READERS,
+    stops: HISTORY_READERS
   },
   Facility: {
     vehicles: FLEET_READERS

@@ -3,7 +3,7 @@ import type { Database, GeofenceRow, TelemetryRow } from '../../database/schema.
 import { findCurrentAssignments } from '../assignments/queries.js'
 import { type Fix, isRejection, type Rejection } from './fixes.js'
 import type { PositionPartitions } from './partitions.js'
-import { advanceOdometers, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, markTelemetry, replaceGeofenceStates, saveTelemetry, saveTrips } from './storage.js'
+import { advanceOdometers, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, replaceGeofenceStates, saveTelemetry, saveTrips } from './storage.js'
 import { type NewAlert, type Outcome, track, type TrackingSettings } from './tracking.js'
 
 // The ingest pipeline, the same for every door (GraphQL, device JSON/NDJSON, OsmAnd): checked
@@ -54,7 +54,6 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
   const geofences = await env.geofences(organizationId)
 
   await env.db.transaction().execute(async (trx) => {
-    await markTelemetry(trx)
     const vehicles = new Map((await lockVehicles(trx, organizationId, [...byVehicle.keys()])).map((v) => [v.id, v]))
     const stored: Fix[] = []
     const odometers = new Map<number, number>()

@@ -26,12 +26,21 @@ export interface MaintenanceResult {
 export class PositionPartitions {
   /** Days known to have a partition (this process created or saw it). */
   private readonly known = new Set<number>()
+  /** One listing of the partitions at a time, shared by the batches that wait for it. */
+  private listing: Promise<number[]> | null = null
 
-  /** Makes sure every day of these times has a partition. */
+  /**
+   * Makes sure every day of these times has a partition. A day this process has not seen is first
+   * looked up (one listing shared by concurrent batches, no lock); only a day that really has no
+   * partition takes the creation lock.
+   */
   async ensure (db: Kysely<Database>, times: readonly Date[]): Promise<void> {
-    const missing = [...new Set(times.map(dayOf))].filter((day) => !this.known.has(day))
-    if (missing.length === 0) return
-    await this.create(db, missing)
+    const unseen = (): number[] => [...new Set(times.map(dayOf))].filter((day) => !this.known.has(day))
+    if (unseen().length === 0) return
+    this.listing ??= this.existing(db).finally(() => { this.listing = null })
+    await this.listing
+    const missing = unseen()
+    if (missing.length > 0) await this.create(db, missing)
   }
 
   /** Creates partitions ahead and drops expired ones. */

@@ -28,17 +28,21 @@ export async function pageOfPositions (db: Kysely<Database>, organizationId: str
     (q) => q.select([...POSITION_COLUMNS, 'positions.vehicle_id as id']), args, POSITION_SORT)
 }
 
+/** Up to this many fixes per point asked for, a range is read whole; beyond, it is sampled first. */
+const READ_WHOLE_FACTOR = 20
+
 /**
  * The range simplified to at most `maxPoints` fixes. A range with that few fixes comes back whole.
- * Otherwise the range between its first and last fix is cut into 4 x maxPoints time buckets and
- * the first fix of each is read by an index probe (cost grows with maxPoints, not with the
- * number of fixes: a month of 10-second fixes is 4,000 probes, not 259,200 rows), then
- * Douglas-Peucker keeps the maxPoints that carry the shape.
+ * Up to 20 x maxPoints fixes (a day of 10-second fixes for 1,000 points) are read in one index
+ * range scan and simplified. Beyond that, the range between its first and last fix is cut into
+ * 4 x maxPoints time buckets and the first fix of each is read by an index probe (the cost grows
+ * with maxPoints, not with the number of fixes: a month of 10-second fixes is 4,000 probes, not
+ * 259,200 rows). Douglas-Peucker then keeps the maxPoints that carry the shape.
  */
 export async function simplifiedPositions (db: Kysely<Database>, organizationId: string, vehicleId: string, from: Date, to: Date, maxPoints: number): Promise<PositionPageRow[]> {
   const range = () => vehiclePositions(db, organizationId, vehicleId, from, to).select([...POSITION_COLUMNS, 'positions.vehicle_id as id'])
-  const head = await range().orderBy('recorded_at').limit(maxPoints + 1).execute()
-  if (head.length <= maxPoints) return head
+  const head = await range().orderBy('recorded_at').limit(maxPoints * READ_WHOLE_FACTOR + 1).execute()
+  if (head.length <= maxPoints * READ_WHOLE_FACTOR) return simplifyTrack(head, maxPoints)
   const last = await range().orderBy('recorded_at', 'desc').limit(1).executeTakeFirstOrThrow()
   const first = head[0] as PositionPageRow
   const buckets = maxPoints * 4
@@ -50,8 +54,8 @@ export async function simplifiedPositions (db: Kysely<Database>, organizationId:
       select recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, attributes, vehicle_id as id
         from positions
        where vehicle_id = ${vehicleId} and organization_id = ${organizationId}
-         and recorded_at >= cast(${first.recorded_at.toISOString()} as timestamptz) + b.i * ${widthMs} * interval '1 millisecond'
-         and recorded_at < cast(${first.recorded_at.toISOString()} as timestamptz) + (b.i + 1) * ${widthMs} * interval '1 millisecond'
+         and recorded_at >= cast(${first.recorded_at.toISOString()} as timestamptz) + b.i * cast(${widthMs} as float8) * interval '1 millisecond'
+         and recorded_at < cast(${first.recorded_at.toISOString()} as timestamptz) + (b.i + 1) * cast(${widthMs} as float8) * interval '1 millisecond'
        order by recorded_at
        limit 1
     ) p
@@ -111,6 +115,38 @@ export async function listTrips (db: Kysely<Database>, organizationId: string, f
   if (filter.from !== undefined) { const from = filter.from; query = query.where((eb) => eb.or([eb('trips.ended_at', 'is', null), eb('trips.ended_at', '>=', from)])) }
   if (filter.inProgress !== undefined) query = query.where('trips.ended_at', filter.inProgress ? 'is' : 'is not', null)
   return await paginateFiltered(query, (q) => q.selectAll('trips'), args, TRIP_SORT)
+}
+
+/** A stop: where the trip `id` ended, until the vehicle's next trip started (null: still there). */
+export interface StopRow {
+  id: string
+  vehicle_id: string
+  trip_started_at: Date
+  started_at: Date
+  ended_at: Date | null
+  latitude: number
+  longitude: number
+}
+
+const STOP_SORT: SortKey<StopRow> = { name: 'STOP_DESC', column: 'trips.started_at', type: 'timestamptz', direction: 'desc', idColumn: 'trips.id', value: (s) => s.trip_started_at }
+
+/** A vehicle's stops whose trip ended in [from, to): each finished trip and the start of the one after it. */
+export async function listStops (db: Kysely<Database>, organizationId: string, vehicleId: string, window: { from?: Date, to?: Date }, args: ConnectionArgs): Promise<Page<StopRow>> {
+  let query = db.selectFrom('trips')
+    .where('trips.organization_id', '=', organizationId).where('trips.vehicle_id', '=', vehicleId).where('trips.ended_at', 'is not', null)
+  if (window.from !== undefined) query = query.where('trips.ended_at', '>=', window.from)
+  if (window.to !== undefined) query = query.where('trips.ended_at', '<', window.to)
+  return await paginateFiltered<Database, 'trips', StopRow>(query, (q) => q.select((eb) => [
+    'trips.id',
+    'trips.vehicle_id',
+    'trips.started_at as trip_started_at',
+    sql<Date>`trips.ended_at`.as('started_at'),
+    eb.selectFrom('trips as next').select('next.started_at')
+      .whereRef('next.vehicle_id', '=', 'trips.vehicle_id').whereRef('next.started_at', '>', 'trips.started_at')
+      .orderBy('next.started_at').limit(1).as('ended_at'),
+    'trips.end_latitude as latitude',
+    'trips.end_longitude as longitude'
+  ]), args, STOP_SORT)
 }
 
 export async function findTripsByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<TripRow[]> {

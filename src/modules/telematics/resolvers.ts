@@ -10,7 +10,7 @@ import { ownRows } from '../identity/scope.js'
 import { issueDeviceToken, revokeDeviceToken } from './devices.js'
 import { type PositionEvent, positionsTopic } from './events.js'
 import { historyRange, latestPosition } from './positions.js'
-import { fleetTelemetry, listTrips, pageOfPositions, simplifiedPositions } from './queries.js'
+import { fleetTelemetry, listStops, listTrips, pageOfPositions, simplifiedPositions } from './queries.js'
 
 const { withFilter } = mercurius
 
@@ -45,7 +45,7 @@ export const telematicsResolvers: Resolvers = {
     recordPositions: async (_, { input }, ctx) => {
       const max = ctx.config.POSITION_BATCH_MAX
       if (input.length > max) throw badInput(`At most ${max} positions per call`, 'input')
-      const report = await ctx.app.telematics.record(viewerOf(ctx).organizationId, input)
+      const report = await ctx.app.telematics.record(viewerOf(ctx).organizationId, input, 'graphql')
       return { accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected }
     },
     issueDeviceToken: async (_, args, ctx) => {
@@ -76,7 +76,8 @@ export const telematicsResolvers: Resolvers = {
       const rows = await simplifiedPositions(ctx.db, v.organization_id, v.id, from, to, integer(maxPoints, 'maxPoints', 2, MAX_POINTS))
       return { rows, cursor: () => '', hasNextPage: false, hasPreviousPage: false, totalCount: async () => rows.length }
     },
-    trips: async (v, { from, to, ...page }, ctx) => await listTrips(ctx.db, v.organization_id, { vehicleIds: [v.id], ...period(from, to) }, page)
+    trips: async (v, { from, to, ...page }, ctx) => await listTrips(ctx.db, v.organization_id, { vehicleIds: [v.id], ...period(from, to) }, page),
+    stops: async (v, { from, to, ...page }, ctx) => await listStops(ctx.db, v.organization_id, v.id, period(from, to), page)
   },
   Position: {
     recordedAt: (p) => p.recorded_at,
@@ -118,6 +119,17 @@ export const telematicsResolvers: Resolvers = {
     positionCount: (t) => t.position_count
   },
   TripConnection: connectionResolvers,
+  Stop: {
+    trip: async (s, _, ctx) => {
+      const trip = await ctx.loaders.telematics.tripById.load(s.id)
+      if (trip === null) throw new Error(`Trip ${s.id} of a stop is missing`)
+      return trip
+    },
+    startedAt: (s) => s.started_at,
+    endedAt: (s) => s.ended_at,
+    duration: (s) => seconds(s.ended_at ?? new Date(), s.started_at)
+  },
+  StopConnection: connectionResolvers,
   Subscription: {
     vehiclePositionUpdated: {
       // A DRIVER hears only of the vehicle they drive at the time of the update.

@@ -16,12 +16,17 @@ import type { TrackingSettings } from './tracking.js'
 // Telematics as the rest of the service sees it: record fixes (from any door), then tell
 // everyone (cache, subscribers on every replica), and the periodic maintenance.
 
+/** The door a batch came in by (a label of fleet_api_positions_ingested_total). */
+export type IngestSource = 'graphql' | 'device' | 'osmand'
+
 export interface TelematicsDependencies {
   db: () => Kysely<Database>
   cache: EntityCache
   events: MQEmitter
   config: Config
   log: FastifyBaseLogger
+  /** Counts what each batch came to. */
+  counted: (source: IngestSource, report: IngestReport) => void
 }
 
 export class Telematics {
@@ -47,7 +52,7 @@ export class Telematics {
    * Checks and stores a batch for an organization. `deviceVehicleId`: the batch came from that
    * vehicle's tracker, so fixes need not name it and may not name another.
    */
-  async record (organizationId: string, raw: readonly RawFix[], deviceVehicleId?: string): Promise<IngestReport> {
+  async record (organizationId: string, raw: readonly RawFix[], source: IngestSource, deviceVehicleId?: string): Promise<IngestReport> {
     const limits = this.limits()
     const checked = raw.map((fix, index) => checkFix(fix, index, limits, deviceVehicleId))
     const report = await ingest({
@@ -56,6 +61,7 @@ export class Telematics {
       geofences: async (org) => await this.geofences.of(org),
       settings: this.settings
     }, organizationId, checked)
+    this.deps.counted(source, report)
     await this.announce(organizationId, report)
     return report
   }

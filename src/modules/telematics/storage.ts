@@ -25,23 +25,22 @@ function revive<T> (json: Record<string, unknown> | null, dates: readonly string
   return json as T
 }
 
-/** Marks the transaction as telemetry: odometer updates are not edits (see migration 0008). */
-export async function markTelemetry (trx: Kysely<Database>): Promise<void> {
-  await sql`select set_config('fleet.telemetry', 'on', true)`.execute(trx)
-}
-
 /**
  * The vehicles of a batch with the state the last batch left, locked so that concurrent batches
- * of one vehicle run one after the other.
+ * of one vehicle run one after the other. It also marks the transaction as telemetry (one round
+ * trip less per batch): odometer updates that follow are not edits (see migration 0008). Only a
+ * batch that found vehicles updates any, and then the mark was made.
  */
 export async function lockVehicles (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<VehicleIngestRow[]> {
   const { rows } = await sql<Omit<VehicleIngestRow, 'telemetry' | 'open_trip' | 'geofence_states'> & { telemetry: Record<string, unknown> | null, open_trip: Record<string, unknown> | null, geofence_states: Array<Record<string, unknown>> }>`
     /* telematics.lockVehicles */
-    select v.id, v.status, v.odometer_km, v.speed_limit_kmh,
+    with telemetry_mode as (select set_config('fleet.telemetry', 'on', true) as mode)
+    select v.id, v.status, v.odometer_km, v.speed_limit_kmh, m.mode,
            to_jsonb(t) as telemetry,
            to_jsonb(tr) as open_trip,
            (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from vehicle_geofence_states s where s.vehicle_id = v.id) as geofence_states
       from vehicles v
+      cross join telemetry_mode m
       left join vehicle_telemetry t on t.vehicle_id = v.id
       left join trips tr on tr.id = t.trip_id and tr.ended_at is null
      where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))
@@ -85,7 +84,7 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
   await sql`
     /* telematics.saveTelemetry */
     insert into vehicle_telemetry (vehicle_id, organization_id, recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m,
-                                   ignition, battery_percent, odometer_km, last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
+                                   ignition, battery_percent, odometer_km, vehicle_odometer_km, last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
     select * from unnest(
       cast(${column('vehicle_id')} as uuid[]), cast(${column('organization_id')} as uuid[]),
       cast(${column('recorded_at')} as timestamptz[]), cast(${column('received_at')} as timestamptz[]),
@@ -93,7 +92,8 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
       cast(${column('speed_kmh')} as real[]), cast(${column('heading')} as real[]),
       cast(${column('altitude_m')} as real[]), cast(${column('accuracy_m')} as real[]),
       cast(${column('ignition')} as boolean[]), cast(${column('battery_percent')} as real[]),
-      cast(${column('odometer_km')} as float8[]), cast(${column('last_moving_at')} as timestamptz[]),
+      cast(${column('odometer_km')} as float8[]), cast(${column('vehicle_odometer_km')} as float8[]),
+      cast(${column('last_moving_at')} as timestamptz[]),
       cast(${column('trip_id')} as uuid[]), cast(${column('speeding_since')} as timestamptz[]),
       cast(${column('speeding_max_kmh')} as real[]), cast(${column('speeding_alerted')} as boolean[])
     )
@@ -101,6 +101,7 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
       recorded_at = excluded.recorded_at, received_at = excluded.received_at, latitude = excluded.latitude, longitude = excluded.longitude,
       speed_kmh = excluded.speed_kmh, heading = excluded.heading, altitude_m = excluded.altitude_m, accuracy_m = excluded.accuracy_m,
       ignition = excluded.ignition, battery_percent = excluded.battery_percent, odometer_km = excluded.odometer_km,
+      vehicle_odometer_km = excluded.vehicle_odometer_km,
       last_moving_at = excluded.last_moving_at, trip_id = excluded.trip_id, speeding_since = excluded.speeding_since,
       speeding_max_kmh = excluded.speeding_max_kmh, speeding_alerted = excluded.speeding_alerted`.execute(trx)
 }

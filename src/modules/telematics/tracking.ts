@@ -89,7 +89,7 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
   const fencesById = new Map(geofences.map((g) => [g.id, g]))
 
   // Someone corrected the odometer since telemetry last wrote it: continue from their value.
-  let odometer = telemetry === null || Math.abs(roundOdometer(telemetry.odometer_km) - state.vehicleOdometerKm) > 0.05
+  let odometer = telemetry === null || telemetry.vehicle_odometer_km !== state.vehicleOdometerKm
     ? state.vehicleOdometerKm
     : telemetry.odometer_km
 
@@ -262,6 +262,7 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
       ignition: fix.ignition,
       battery_percent: fix.batteryPercent,
       odometer_km: odometer,
+      vehicle_odometer_km: state.vehicleOdometerKm,
       last_moving_at: lastMovingAt,
       trip_id: trip?.id ?? null,
       speeding_since: speedingSince,
@@ -273,7 +274,13 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
 
   if (trip !== null) outcome.trips.push(trip)
   if (geofencesChanged) outcome.geofenceStates = [...geofenceStates.values()]
-  if (outcome.telemetry !== null && roundOdometer(odometer) !== state.vehicleOdometerKm) outcome.vehicleOdometerKm = roundOdometer(odometer)
+  // The vehicle's odometer follows every kilometre, and exactly when no trip is under way: one
+  // write per kilometre, not per batch.
+  const target = roundOdometer(odometer)
+  if (outcome.telemetry !== null && target !== state.vehicleOdometerKm && (trip === null || Math.abs(target - state.vehicleOdometerKm) >= 1)) {
+    outcome.vehicleOdometerKm = target
+    outcome.telemetry.vehicle_odometer_km = target
+  }
   return outcome
 }
 
