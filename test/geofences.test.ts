@@ -154,3 +154,32 @@ void t.test('alerts: speeding after the minimum duration, geofence alerts, ackno
   t.same(codes(await s.gql('mutation ($id: ID!) { resolveAlert(id: $id) { status } }', { id: '00000000-0000-4000-8000-000000000000' }, dispatcher)), ['NOT_FOUND'])
   t.equal(last<any>(ok(await s.gql(ALERTS, { f: { vehicleIds: [first.id] } })).alerts.nodes).status, 'RESOLVED')
 })
+
+void t.test('found in review: a fence smaller than its margin, fences across the antimeridian, dwell across a silence', async (t) => {
+  const s = await setup(t)
+  const [bay, east, west] = s.vehicles.map((v: any) => v.id as string) as [string, string, string]
+  const start = new Date(Date.now() - 60 * MINUTE)
+  const at = (seconds: number): string => new Date(start.getTime() + seconds * 1000).toISOString()
+
+  const parking = ok(await s.gql(CREATE, { input: { name: 'Bay 7', shape: 'CIRCLE', center: CENTER, radius: 20, dwellTime: 10 } })).createGeofence
+  t.equal(parking.margin, 25, 'the default margin, larger than the radius')
+  await s.record(bay, [0, 10, 20].map((seconds) => ({ ...CENTER, recordedAt: at(seconds), speed: 0 })))
+  t.same((await s.events({ geofenceIds: [parking.id] })).nodes.map((e: any) => e.kind), ['ENTER'], 'parking in the bay is an entry')
+
+  const dateline: Point = { latitude: 0, longitude: 179.95 }
+  const circle = ok(await s.gql(CREATE, { input: { name: 'Dateline circle', shape: 'CIRCLE', center: dateline, radius: 20_000, dwellTime: 0 } })).createGeofence
+  const strip = ok(await s.gql(CREATE, { input: { name: 'Dateline strip', shape: 'POLYGON', polygon: [{ latitude: -1, longitude: 179 }, { latitude: -1, longitude: -179 }, { latitude: 1, longitude: -179 }, { latitude: 1, longitude: 179 }], dwellTime: 0 } })).createGeofence
+  await s.record(east, [{ latitude: 0, longitude: -179.95, recordedAt: at(0) }, { latitude: 0, longitude: -179.95, recordedAt: at(10) }])
+  t.same((await s.events({ vehicleIds: [east] })).nodes.map((e: any) => e.geofence.name).sort(), ['Dateline circle', 'Dateline strip'], 'entered on the far side of the antimeridian')
+  await s.record(west, [{ latitude: 0, longitude: 0, recordedAt: at(0) }, { latitude: 0.0001, longitude: 0, recordedAt: at(10) }])
+  t.equal((await s.events({ vehicleIds: [west], geofenceIds: [circle.id, strip.id] })).totalCount, 0, 'half a world away is not inside')
+
+  // Outside, then one fix inside, an hour of silence, one more fix inside: the dwell starts again.
+  const quiet = s.vehicles[3].id as string
+  const gate = ok(await s.gql(CREATE, { input: { name: 'Gate', shape: 'CIRCLE', center: offset(CENTER, 90, 50_000), radius: 500, dwellTime: 60 } })).createGeofence
+  const inside = offset(CENTER, 90, 50_000)
+  await s.record(quiet, [{ ...inside, recordedAt: at(0) }, { ...inside, recordedAt: at(3600) }])
+  t.equal((await s.events({ geofenceIds: [gate.id] })).totalCount, 0, 'a silence is not dwell time')
+  await s.record(quiet, [{ ...inside, recordedAt: at(3660) }])
+  t.equal((await s.events({ geofenceIds: [gate.id] })).totalCount, 1, 'a minute of fixes inside is')
+})

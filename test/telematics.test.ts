@@ -146,6 +146,9 @@ void t.test('device endpoint: JSON and NDJSON batches, per-row rejections, idemp
 
   t.match(await s.post('/ingest/positions', token, { nope: true }), { status: 200, json: { accepted: 0, rejected: [{ index: 0, code: 'INVALID_VALUE' }] } }, 'one object is a batch of one')
   t.match(await s.post('/ingest/positions', token, '"text"'), { status: 400, json: { error: { code: 'BAD_USER_INPUT' } } })
+  t.match(await s.post('/ingest/positions', token, '[{"latitude": '), { status: 400, json: { error: { code: 'BAD_USER_INPUT' } } }, 'malformed JSON')
+  t.match(await s.post('/ingest/positions', token, 'lat=1', 'text/csv'), { status: 415, json: { error: { code: 'BAD_USER_INPUT' } } }, 'a content type the door does not speak')
+  t.match(await s.post('/ingest/positions', token, JSON.stringify(Array.from({ length: 20_000 }, () => fixes[0]))), { status: 413, json: { error: { code: 'BAD_USER_INPUT' } } }, 'a body over BODY_LIMIT_BYTES')
   t.match(await s.post('/ingest/positions', undefined, []), { status: 401, json: { error: { code: 'UNAUTHENTICATED' } } })
 
   const rotated = await s.token(vehicleId)
@@ -346,7 +349,49 @@ void t.test('device doors: maintenance and switched-off ingest answer 503 with R
   t.equal((await s.post('/ingest/positions', token, [fix])).status, 200, 'third request of the minute')
   const limited = await s.post('/ingest/positions', token, [fix])
   t.equal(limited.status, 429, 'fourth request of the minute from this device')
+  t.match(limited.json, { error: { code: 'RATE_LIMITED' } })
   t.ok(Number(limited.headers['retry-after']) > 0)
   const other = await s.token(s.vehicleIds[1] as string)
   t.equal((await s.post('/ingest/positions', other, [fix])).status, 200, 'another device has its own budget')
+  // Phones behind one address sending their token in a form body: a budget each, too.
+  const phones = [await s.token(s.vehicleIds[2] as string), await s.token(s.vehicleIds[3] as string)]
+  const form = async (token: string, second: number) => (await s.app.inject({
+    method: 'POST',
+    url: '/ingest/osmand',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ id: token, lat: '1', lon: '1', timestamp: String(Math.floor(Date.now() / 1000) - 60 + second) }).toString()
+  })).statusCode
+  t.same([await form(phones[0] as string, 1), await form(phones[0] as string, 2), await form(phones[0] as string, 3), await form(phones[0] as string, 4)], [200, 200, 200, 429], 'a phone: three a minute')
+  t.equal(await form(phones[1] as string, 1), 200, 'the phone next to it is not held back')
+})
+
+void t.test('found in review: concurrent batches of one vehicle, a short trip then a new one, impossible times and text', async (t) => {
+  const s = await setup(t)
+  const [a, b] = s.vehicleIds as [string, string]
+  const token = await s.token(a)
+  const from = new Date(Date.now() - 30 * MINUTE)
+  // Two batches of one vehicle at once: the second waits for the first and continues its trip.
+  const fixes = drive(HOME, { from, count: 400, stepSeconds: 2, speedKmh: 40, bearing: 30 })
+  const [first, second] = await Promise.all([s.post('/ingest/positions', token, fixes.slice(0, 200)), s.post('/ingest/positions', token, fixes.slice(200))])
+  t.same([first.status, second.status], [200, 200])
+  const v = await s.vehicle(a, from, new Date())
+  t.equal(v.lastPosition.recordedAt, last(fixes).recordedAt, 'the latest fix is the newest of both')
+  t.same(v.trips.nodes.map((trip: any) => trip.positionCount), [400], 'one trip holding every fix')
+
+  // A short move (discarded), the tracker silent, then a drive: one request.
+  const start = new Date(Date.now() - 25 * MINUTE)
+  const shortMove = drive(HOME, { from: start, count: 6, stepSeconds: 5, speedKmh: 20, bearing: 0 })
+  const later = drive(HOME, { from: new Date(start.getTime() + 10 * MINUTE), count: 30, stepSeconds: 10, speedKmh: 50, bearing: 90 })
+  t.match(ok(await s.gql<any>(RECORD, { input: shortMove.map((f) => ({ ...f, vehicleId: b })) }, s.manager)).recordPositions, { accepted: 6 })
+  t.match(ok(await s.gql<any>(RECORD, { input: [later[0], ...later.slice(1)].map((f) => ({ ...f, vehicleId: b })) }, s.manager)).recordPositions, { accepted: 30 }, 'the new trip takes the place of the discarded one')
+  t.same((await s.vehicle(b, start, new Date())).trips.nodes.map((trip: any) => trip.positionCount), [30])
+
+  const input = [
+    { vehicleId: b, latitude: 1, longitude: 1, recordedAt: 1e20 },
+    { vehicleId: b, latitude: 1, longitude: 1, recordedAt: new Date(Date.now() - MINUTE).toISOString(), attributes: { note: '\ud800' } }
+  ]
+  const device = await s.post('/ingest/positions', await s.token(b), input)
+  t.equal(device.status, 200, 'no 500')
+  t.same(device.json.rejected.map((r: any) => r.code), ['INVALID_VALUE', 'INVALID_VALUE'], 'a time beyond the calendar, a lone surrogate')
+  t.equal((await s.app.inject({ method: 'GET', url: `/ingest/osmand?id=${await s.token(b)}&lat=1&lon=1&timestamp=99999999999999999` })).statusCode, 400)
 })

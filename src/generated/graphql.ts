@@ -1590,7 +1590,8 @@ export type Vehicle = {
   /**
    * Fixes in [from, to), oldest first. Without `maxPoints`: keyset pages (`first` at most 200).
    * With `maxPoints` (2 to 10000): the whole range simplified server-side to at most that many fixes
-   * that keep the track's shape (first and last included); paging arguments are then ignored.
+   * that keep the track's shape (first and last included), without their `attributes`; paging
+   * arguments are then ignored.
    */
   positions: PositionConnection;
   retiredAt?: Maybe<Scalars['DateTime']['output']>;

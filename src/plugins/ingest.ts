@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import type { ErrorCode } from '../graphql/errors.js'
+import { AppError, type ErrorCode } from '../graphql/errors.js'
 import { databaseUnavailable } from '../graphql/error-formatter.js'
-import { type Device, deviceOf } from '../modules/telematics/devices.js'
+import { type Device, deviceOf, hashDeviceToken } from '../modules/telematics/devices.js'
 import type { RawFix } from '../modules/telematics/fixes.js'
 import type { IngestReport } from '../modules/telematics/ingest.js'
 import type { IngestSource } from '../modules/telematics/service.js'
@@ -16,7 +16,8 @@ import { osmAndFix } from '../modules/telematics/osmand.js'
 //   in query or form parameters (or Traccar Client's JSON body), the device token as `id`. 200
 //   with an empty body when stored (or already stored), 400 with the reason otherwise.
 // A device token names one vehicle; fixes may not name another. Requests are limited per device
-// (INGEST_RATE_LIMIT_PER_MINUTE). While ingestion is switched off or in maintenance: 503 with
+// (INGEST_RATE_LIMIT_PER_MINUTE, keyed by the token's hash); a request with an unknown token costs
+// one indexed lookup, like any unauthenticated request (floods are the ingress's to stop). While ingestion is switched off or in maintenance: 503 with
 // Retry-After, which trackers answer by keeping their backlog and retrying.
 
 type Source = Exclude<IngestSource, 'graphql'>
@@ -33,10 +34,12 @@ function bearer (request: FastifyRequest): string | undefined {
   return header === undefined ? undefined : BEARER.exec(header)?.[1]
 }
 
-/** The device token a request carries, for the rate-limit key (before the body is parsed). */
-function deviceKey (request: FastifyRequest): string {
-  const token = bearer(request) ?? (request.query as { id?: unknown } | undefined)?.id
-  return typeof token === 'string' && token.length <= 100 ? `device:${token}` : `address:${request.ip}`
+/**
+ * The rate-limit key: the device, by the hash of its token (the secret itself never reaches Redis),
+ * or the address for a request without one.
+ */
+function limitKey (token: string | undefined, request: FastifyRequest): string {
+  return token === undefined ? `address:${request.ip}` : `device:${hashDeviceToken(token)}`
 }
 
 function parseNdjson (body: string): unknown[] {
@@ -60,7 +63,24 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
     done(null, Object.fromEntries(new URLSearchParams(body as string)))
   })
 
-  const rateLimit = { max: config.INGEST_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000, keyGenerator: deviceKey, allowList: () => false }
+  // What fails before or outside a handler (a body that is not JSON or too large, the rate limit,
+  // a bug) answers in the doors' shape too; a bug's details stay in the log.
+  app.setErrorHandler(async (err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) return await refuse(reply, err.statusCode ?? 400, err.code, err.message)
+    const status = err.statusCode ?? 500
+    if (status >= 400 && status < 500) return await refuse(reply, status, 'BAD_USER_INPUT', err.message)
+    request.log.error({ err }, 'unexpected error at a device door')
+    return await refuse(reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error')
+  })
+
+  // Counted once the body is parsed (preHandler): OsmAnd clients may send their token in it.
+  const rateLimit = (token: (request: FastifyRequest) => string | undefined) => ({
+    max: config.INGEST_RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    hook: 'preHandler' as const,
+    keyGenerator: (request: FastifyRequest) => limitKey(token(request), request),
+    allowList: () => false
+  })
 
   /** Checks the door is open and the device known; answers the refusal itself otherwise. */
   async function admit (reply: FastifyReply, token: string | undefined): Promise<Device | null> {
@@ -99,7 +119,7 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
     throw err
   }
 
-  app.post('/ingest/positions', { config: { rateLimit } }, async (request, reply) => {
+  app.post('/ingest/positions', { config: { rateLimit: rateLimit(bearer) } }, async (request, reply) => {
     try {
       const device = await admit(reply, bearer(request))
       if (device === null) return await reply
@@ -133,6 +153,7 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
       return await failed(request, reply, err)
     }
   }
-  app.get('/ingest/osmand', { config: { rateLimit } }, osmand)
-  app.post('/ingest/osmand', { config: { rateLimit } }, osmand)
+  const osmandToken = (request: FastifyRequest): string | undefined => osmAndFix(request.query, request.body).token
+  app.get('/ingest/osmand', { config: { rateLimit: rateLimit(osmandToken) } }, osmand)
+  app.post('/ingest/osmand', { config: { rateLimit: rateLimit(osmandToken) } }, osmand)
 }

@@ -57,6 +57,21 @@ export async function findCurrentAssignments (db: Kysely<Database>, organization
     .execute()
 }
 
+/**
+ * Who drove each vehicle at a moment (trips record the driver of their start, which may lie in a
+ * backlog a tracker uploads hours later): one statement for all the (vehicle, moment) pairs.
+ */
+export async function findDriversAt (db: Kysely<Database>, organizationId: string, moments: ReadonlyArray<{ vehicleId: string, at: Date }>): Promise<Array<{ vehicle_id: string, at: Date, driver_id: string }>> {
+  if (moments.length === 0) return []
+  const { rows } = await sql<{ vehicle_id: string, at: Date, driver_id: string }>`
+    /* assignments.findDriversAt */
+    select m.vehicle_id, m.at, a.driver_id
+      from unnest(cast(${moments.map((m) => m.vehicleId)} as uuid[]), cast(${moments.map((m) => m.at.toISOString())} as timestamptz[])) as m(vehicle_id, at)
+      join vehicle_assignments a on a.organization_id = ${organizationId} and a.vehicle_id = m.vehicle_id
+       and a.starts_at <= m.at and (a.ends_at is null or a.ends_at > m.at)`.execute(db)
+  return rows
+}
+
 /** One page of assignments for each parent (vehicle or driver), newest first, in one statement. */
 export async function findAssignmentPages (db: Kysely<Database>, organizationId: string, side: AssignmentSide, parentIds: readonly string[], window: PageWindow): Promise<Array<VehicleAssignmentRow & { parent_id: string }>> {
   return await db.selectFrom(sql<{ parent_id: string }>`(select unnest(cast(${parentIds} as uuid[])) as parent_id)`.as('parent'))

@@ -75,8 +75,9 @@ export function parseTimestamp (value: unknown): Date | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value))) {
     const n = Number(value)
-    if (!Number.isFinite(n)) return null
-    return new Date(n > 1e11 ? n : n * 1000)
+    const date = new Date(n > 1e11 ? n : n * 1000)
+    // Beyond JavaScript's dates (year 275760): not a time at all.
+    return Number.isNaN(date.getTime()) ? null : date
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
     const date = new Date(value)
@@ -93,10 +94,18 @@ function optionalBoolean (value: unknown, field: string): boolean | null {
   throw new Rejected('INVALID_VALUE', `${field} must be true or false`)
 }
 
+function wellFormed (value: unknown): boolean {
+  if (typeof value === 'string') return value.isWellFormed()
+  if (typeof value !== 'object' || value === null) return true
+  return Object.entries(value).every(([key, item]) => key.isWellFormed() && wellFormed(item))
+}
+
 function attributesOf (value: unknown): Record<string, unknown> | null {
   if (value === undefined || value === null) return null
   if (typeof value !== 'object' || Array.isArray(value)) throw new Rejected('INVALID_VALUE', 'attributes must be a JSON object')
   const json = JSON.stringify(value)
+  // A lone UTF-16 surrogate is no text jsonb can hold.
+  if (!wellFormed(value)) throw new Rejected('INVALID_VALUE', 'attributes must be valid Unicode text')
   if (Buffer.byteLength(json) > MAX_ATTRIBUTES_BYTES) throw new Rejected('INVALID_VALUE', `attributes must be at most ${MAX_ATTRIBUTES_BYTES} bytes of JSON`)
   // \u0000 cannot be stored in jsonb.
   if (json.includes('\\u0000')) throw new Rejected('INVALID_VALUE', 'attributes must not contain NUL characters')

@@ -1,6 +1,8 @@
 // Distances on the Earth for positions, trips and geofences. Haversine on a sphere of the mean
 // radius is within 0.5 % of the ellipsoid, far inside GPS error; geofence boundaries are measured
 // on a local flat projection around the point, exact enough for fences up to tens of kilometres.
+// Fences may straddle the antimeridian: a polygon's longitudes are taken as a continuous ring (no
+// edge spans more than 180 degrees), and boxes may reach past +-180.
 
 export interface LatLon {
   latitude: number
@@ -34,8 +36,12 @@ export function signedDistanceToCircle (point: LatLon, center: LatLon, radiusM: 
  */
 export function signedDistanceToPolygon (point: LatLon, ring: ReadonlyArray<readonly [number, number]>): number {
   const scale = metresPerDegree(point.latitude)
+  const unwrapped = continuous(ring)
+  // The copy of the ring (shifted by whole turns) nearest to the point.
+  const center = unwrapped.reduce((sum, [, lon]) => sum + lon, 0) / unwrapped.length
+  const shift = wrapLongitude(center - point.longitude) - (center - point.longitude)
   // Vertices in metres relative to the point, which sits at the origin.
-  const xy = ring.map(([lat, lon]) => [wrapLongitude(lon - point.longitude) * scale.lon, (lat - point.latitude) * scale.lat] as const)
+  const xy = unwrapped.map(([lat, lon]) => [(lon - point.longitude + shift) * scale.lon, (lat - point.latitude) * scale.lat] as const)
   let inside = false
   let nearest = Infinity
   for (let i = 0, j = xy.length - 1; i < xy.length; j = i++) {
@@ -60,6 +66,16 @@ function wrapLongitude (degrees: number): number {
   return ((degrees + 540) % 360) - 180
 }
 
+/** The ring with each longitude moved by whole turns next to the one before it. */
+function continuous (ring: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  for (const [lat, lon] of ring) {
+    const before = out[out.length - 1]
+    out.push([lat, before === undefined ? lon : before[1] + wrapLongitude(lon - before[1])])
+  }
+  return out
+}
+
 /** Column names as geofences stores them. */
 export interface BoundingBox {
   min_latitude: number
@@ -76,14 +92,16 @@ export function circleBounds (center: LatLon, radiusM: number): BoundingBox {
   return {
     min_latitude: Math.max(-90, center.latitude - dLat),
     max_latitude: Math.min(90, center.latitude + dLat),
-    min_longitude: Math.max(-180, center.longitude - dLon),
-    max_longitude: Math.min(180, center.longitude + dLon)
+    min_longitude: center.longitude - dLon,
+    max_longitude: center.longitude + dLon
   }
 }
 
+/** The box of a ring; its longitudes may reach past +-180 when the ring straddles the antimeridian. */
 export function polygonBounds (ring: ReadonlyArray<readonly [number, number]>): BoundingBox {
-  const lats = ring.map(([lat]) => lat)
-  const lons = ring.map(([, lon]) => lon)
+  const unwrapped = continuous(ring)
+  const lats = unwrapped.map(([lat]) => lat)
+  const lons = unwrapped.map(([, lon]) => lon)
   return { min_latitude: Math.min(...lats), max_latitude: Math.max(...lats), min_longitude: Math.min(...lons), max_longitude: Math.max(...lons) }
 }
 
@@ -92,6 +110,9 @@ export function nearBox (point: LatLon, box: BoundingBox, marginM: number): bool
   const scale = metresPerDegree(point.latitude)
   const dLat = marginM / scale.lat
   const dLon = marginM / Math.max(scale.lon, 1e-6)
+  // The point's longitude taken nearest the box (which may reach past +-180).
+  const middle = (box.min_longitude + box.max_longitude) / 2
+  const longitude = middle + wrapLongitude(point.longitude - middle)
   return point.latitude >= box.min_latitude - dLat && point.latitude <= box.max_latitude + dLat &&
-    point.longitude >= box.min_longitude - dLon && point.longitude <= box.max_longitude + dLon
+    longitude >= box.min_longitude - dLon && longitude <= box.max_longitude + dLon
 }

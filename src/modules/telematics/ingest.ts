@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Database, GeofenceRow, TelemetryRow } from '../../database/schema.js'
-import { findCurrentAssignments } from '../assignments/queries.js'
+import { findDriversAt } from '../assignments/queries.js'
 import { type Fix, isRejection, type Rejection } from './fixes.js'
 import type { PositionPartitions } from './partitions.js'
-import { advanceOdometers, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, replaceGeofenceStates, saveTelemetry, saveTrips } from './storage.js'
+import { advanceOdometers, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, replaceGeofenceStates, vehicleStates, saveTelemetry, saveTrips } from './storage.js'
 import { type NewAlert, type Outcome, track, type TrackingSettings } from './tracking.js'
 
 // The ingest pipeline, the same for every door (GraphQL, device JSON/NDJSON, OsmAnd): checked
@@ -54,7 +54,8 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
   const geofences = await env.geofences(organizationId)
 
   await env.db.transaction().execute(async (trx) => {
-    const vehicles = new Map((await lockVehicles(trx, organizationId, [...byVehicle.keys()])).map((v) => [v.id, v]))
+    const locked = await lockVehicles(trx, organizationId, [...byVehicle.keys()])
+    const vehicles = new Map((await vehicleStates(trx, organizationId, locked)).map((v) => [v.id, v]))
     const stored: Fix[] = []
     const odometers = new Map<number, number>()
     const outcomes: Outcome[] = []
@@ -93,13 +94,12 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
     const trips = outcomes.flatMap((o) => o.trips)
     const openTripIds = new Set([...vehicles.values()].map((v) => v.open_trip?.id))
     const started = trips.filter((t) => !openTripIds.has(t.id))
-    if (started.length > 0) {
-      // Trips record who was driving when they started.
-      const drivers = new Map((await findCurrentAssignments(trx, organizationId, 'vehicle_id', [...new Set(started.map((t) => t.vehicle_id))])).map((a) => [a.vehicle_id, a.driver_id]))
-      for (const trip of started) trip.driver_id = drivers.get(trip.vehicle_id) ?? null
-    }
-    await saveTrips(trx, trips)
+    // Trips record who was driving when they started.
+    const drivers = await findDriversAt(trx, organizationId, started.map((t) => ({ vehicleId: t.vehicle_id, at: t.started_at })))
+    for (const trip of started) trip.driver_id = drivers.find((d) => d.vehicle_id === trip.vehicle_id && d.at.getTime() === trip.started_at.getTime())?.driver_id ?? null
+    // Discarded open trips go first: a new trip of the same vehicle may take their place as the open one.
     await deleteTrips(trx, outcomes.flatMap((o) => o.discardedTripIds))
+    await saveTrips(trx, trips)
     report.latest = outcomes.flatMap((o) => o.telemetry === null ? [] : [o.telemetry])
     await saveTelemetry(trx, report.latest)
     await replaceGeofenceStates(trx, statesChanged, outcomes.flatMap((o) => o.geofenceStates ?? []))

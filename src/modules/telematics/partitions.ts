@@ -53,7 +53,12 @@ export class PositionPartitions {
     const dropped: string[] = []
     for (const day of await this.existing(db)) {
       if (day >= oldestKept) continue
-      await sql`drop table if exists ${sql.id(nameOf(day))}`.execute(db)
+      // Dropping takes a brief exclusive lock on positions: never queue ingest behind a long read
+      // for it; the next run tries again.
+      await db.transaction().execute(async (trx) => {
+        await sql`set local lock_timeout = '2s'`.execute(trx)
+        await sql`drop table if exists ${sql.id(nameOf(day))}`.execute(trx)
+      })
       this.known.delete(day)
       dropped.push(nameOf(day))
     }

@@ -28,21 +28,25 @@ export async function pageOfPositions (db: Kysely<Database>, organizationId: str
     (q) => q.select([...POSITION_COLUMNS, 'positions.vehicle_id as id']), args, POSITION_SORT)
 }
 
-/** Up to this many fixes per point asked for, a range is read whole; beyond, it is sampled first. */
-const READ_WHOLE_FACTOR = 20
+/** A range of up to this many fixes (a day of 10-second fixes, twice) is read whole; a longer one is sampled first. */
+const READ_WHOLE_MAX = 20_000
+/** What a simplified track carries: not the attributes (up to 4 KB a fix). */
+const SIMPLIFIED_COLUMNS = POSITION_COLUMNS.filter((column) => column !== 'attributes')
 
 /**
- * The range simplified to at most `maxPoints` fixes. A range with that few fixes comes back whole.
- * Up to 20 x maxPoints fixes (a day of 10-second fixes for 1,000 points) are read in one index
- * range scan and simplified. Beyond that, the range between its first and last fix is cut into
- * 4 x maxPoints time buckets and the first fix of each is read by an index probe (the cost grows
- * with maxPoints, not with the number of fixes: a month of 10-second fixes is 4,000 probes, not
- * 259,200 rows). Douglas-Peucker then keeps the maxPoints that carry the shape.
+ * The range simplified to at most `maxPoints` fixes, without their attributes. A range with that
+ * few fixes comes back whole. Up to 20,000 fixes are read in one index range scan and simplified.
+ * Beyond that, the range between its first and last fix is cut into 4 x maxPoints time buckets
+ * and the first fix of each is read by an index probe (the cost grows with maxPoints, not with the
+ * number of fixes: a month of 10-second fixes for 1,000 points is 4,000 probes, not 259,200
+ * rows). Douglas-Peucker then keeps the maxPoints that carry the shape.
  */
 export async function simplifiedPositions (db: Kysely<Database>, organizationId: string, vehicleId: string, from: Date, to: Date, maxPoints: number): Promise<PositionPageRow[]> {
-  const range = () => vehiclePositions(db, organizationId, vehicleId, from, to).select([...POSITION_COLUMNS, 'positions.vehicle_id as id'])
-  const head = await range().orderBy('recorded_at').limit(maxPoints * READ_WHOLE_FACTOR + 1).execute()
-  if (head.length <= maxPoints * READ_WHOLE_FACTOR) return simplifyTrack(head, maxPoints)
+  const range = () => vehiclePositions(db, organizationId, vehicleId, from, to)
+    .select([...SIMPLIFIED_COLUMNS, sql<null>`null`.as('attributes'), 'positions.vehicle_id as id'])
+  const head = await range().orderBy('recorded_at').limit(Math.max(maxPoints, READ_WHOLE_MAX) + 1).execute()
+  if (head.length <= maxPoints) return head
+  if (head.length <= READ_WHOLE_MAX) return simplifyTrack(head, maxPoints)
   const last = await range().orderBy('recorded_at', 'desc').limit(1).executeTakeFirstOrThrow()
   const first = head[0] as PositionPageRow
   const buckets = maxPoints * 4
@@ -51,7 +55,7 @@ export async function simplifiedPositions (db: Kysely<Database>, organizationId:
     /* telematics.simplifiedPositions */
     select p.* from generate_series(0, ${buckets - 1}) as b(i)
     cross join lateral (
-      select recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, attributes, vehicle_id as id
+      select recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, null as attributes, vehicle_id as id
         from positions
        where vehicle_id = ${vehicleId} and organization_id = ${organizationId}
          and recorded_at >= cast(${first.recorded_at.toISOString()} as timestamptz) + b.i * cast(${widthMs} as float8) * interval '1 millisecond'

@@ -26,26 +26,39 @@ function revive<T> (json: Record<string, unknown> | null, dates: readonly string
 }
 
 /**
- * The vehicles of a batch with the state the last batch left, locked so that concurrent batches
+ * Locks the vehicles of a batch (in id order: concurrent batches never deadlock), so that batches
  * of one vehicle run one after the other. It also marks the transaction as telemetry (one round
- * trip less per batch): odometer updates that follow are not edits (see migration 0008). Only a
- * batch that found vehicles updates any, and then the mark was made.
+ * trip less per batch): odometer updates that follow are not edits (see migration 0008). Returns
+ * the ids found.
  */
-export async function lockVehicles (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<VehicleIngestRow[]> {
-  const { rows } = await sql<Omit<VehicleIngestRow, 'telemetry' | 'open_trip' | 'geofence_states'> & { telemetry: Record<string, unknown> | null, open_trip: Record<string, unknown> | null, geofence_states: Array<Record<string, unknown>> }>`
+export async function lockVehicles (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
     /* telematics.lockVehicles */
     with telemetry_mode as (select set_config('fleet.telemetry', 'on', true) as mode)
-    select v.id, v.status, v.odometer_km, v.speed_limit_kmh, m.mode,
+    select v.id from vehicles v cross join telemetry_mode
+     where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))
+     order by v.id
+       for no key update of v`.execute(trx)
+  return rows.map((row) => row.id)
+}
+
+/**
+ * The locked vehicles with the state the last batch left. A statement of its own, after the lock:
+ * in READ COMMITTED each statement sees what was committed before it began, so a batch that waited
+ * for the lock reads what the batch before it wrote.
+ */
+export async function vehicleStates (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<VehicleIngestRow[]> {
+  if (vehicleIds.length === 0) return []
+  const { rows } = await sql<Omit<VehicleIngestRow, 'telemetry' | 'open_trip' | 'geofence_states'> & { telemetry: Record<string, unknown> | null, open_trip: Record<string, unknown> | null, geofence_states: Array<Record<string, unknown>> }>`
+    /* telematics.vehicleStates */
+    select v.id, v.status, v.odometer_km, v.speed_limit_kmh,
            to_jsonb(t) as telemetry,
            to_jsonb(tr) as open_trip,
            (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from vehicle_geofence_states s where s.vehicle_id = v.id) as geofence_states
       from vehicles v
-      cross join telemetry_mode m
       left join vehicle_telemetry t on t.vehicle_id = v.id
       left join trips tr on tr.id = t.trip_id and tr.ended_at is null
-     where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))
-     order by v.id
-       for no key update of v`.execute(trx)
+     where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))`.execute(trx)
   return rows.map((row) => ({
     ...row,
     telemetry: revive<TelemetryRow>(row.telemetry, TELEMETRY_DATES),

@@ -84,9 +84,11 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
   let telemetry = state.telemetry === null ? null : { ...state.telemetry }
   let trip = state.openTrip === null ? null : { ...state.openTrip }
   let tripStored = state.openTrip !== null
-  const geofenceStates = new Map(state.geofenceStates.map((s) => [s.geofence_id, { ...s }]))
-  let geofencesChanged = false
   const fencesById = new Map(geofences.map((g) => [g.id, g]))
+  // States of geofences deleted meanwhile are dropped.
+  const live = state.geofenceStates.filter((s) => fencesById.has(s.geofence_id))
+  const geofenceStates = new Map(live.map((s) => [s.geofence_id, { ...s }]))
+  let geofencesChanged = live.length !== state.geofenceStates.length
 
   // Someone corrected the odometer since telemetry last wrote it: continue from their value.
   let odometer = telemetry === null || telemetry.vehicle_odometer_km !== state.vehicleOdometerKm
@@ -178,9 +180,18 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
         const distance = fence.shape === 'CIRCLE'
           ? signedDistanceToCircle(fix, { latitude: fence.center_latitude as number, longitude: fence.center_longitude as number }, fence.radius_m as number)
           : signedDistanceToPolygon(fix, fence.polygon as Array<[number, number]>)
+        // A circle smaller than its margin could never be entered: at most half its radius.
+        const margin = fence.shape === 'CIRCLE' ? Math.min(fence.margin_m, (fence.radius_m as number) / 2) : fence.margin_m
         const inside = current?.inside ?? false
-        const crossed = inside ? distance > fence.margin_m : distance < -fence.margin_m
+        const crossed = inside ? distance > margin : distance < -margin
         const s = current ?? { vehicle_id: state.vehicleId, geofence_id: fence.id, organization_id: state.organizationId, inside: false, pending_since: null, pending_latitude: null, pending_longitude: null }
+        // A dwell interrupted by a silence longer than a stop starts again: the silence proves nothing.
+        if (crossed && s.pending_since !== null && gap > settings.stopSeconds) {
+          s.pending_since = fix.recordedAt
+          s.pending_latitude = fix.latitude
+          s.pending_longitude = fix.longitude
+          geofencesChanged = true
+        }
         if (!crossed) {
           if (s.pending_since !== null) {
             s.pending_since = null
@@ -228,11 +239,13 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
       if (limit !== null && limit !== undefined) limits.push(limit)
     }
 
-    // Speeding: one alert per episode above the limit that lasts SPEEDING_MIN_SECONDS.
+    // Speeding: one alert per episode above the limit that lasts SPEEDING_MIN_SECONDS. An episode
+    // does not last through a silence longer than a stop.
     const limit = limits.length === 0 ? null : Math.min(...limits)
-    let speedingSince = previous?.speeding_since ?? null
-    let speedingMax = previous?.speeding_max_kmh ?? null
-    let speedingAlerted = previous?.speeding_alerted ?? false
+    const continued = previous !== null && gap <= settings.stopSeconds
+    let speedingSince = continued ? previous.speeding_since : null
+    let speedingMax = continued ? previous.speeding_max_kmh : null
+    let speedingAlerted = continued ? previous.speeding_alerted : false
     if (limit !== null && speed > limit) {
       speedingSince ??= fix.recordedAt
       speedingMax = Math.max(speedingMax ?? 0, speed)
