@@ -926,15 +926,9 @@ async function historyReads (base: string, focusId: string, monthStart: number):
     const data = await graphql<Positions>(base, simplified, { id: focusId, from: iso(from), to: iso(to) }, token)
     return `${data.vehicle.positions.nodes.length} points`
   }
-  // maxPoints cuts the span from the first to the last fix into 4,000 buckets. When that span is
-  // not a multiple of 4,000 ms the query fails (the bucket width is bound where PostgreSQL infers
-  // an integer); the ranges that follow (one more fix, one fewer) make it whole, to time the path.
-  const a = await timeRequests('(a) positions, one day (8,640 fixes), maxPoints 1000', simplify(day, day + DAY_MS))
-  timings.push(a)
-  if (a.error !== undefined) timings.push(await timeRequests('(a\') the same, day + 10 s (8,641 fixes: a whole-ms bucket width)', simplify(day, day + DAY_MS + FIX_SECONDS * 1000)))
-  const b = await timeRequests(`(b) positions, the month (${thousands(MONTH_DAYS * FIXES_PER_DAY)} fixes), maxPoints 1000`, simplify(monthStart, monthEnd))
-  timings.push(b)
-  if (b.error !== undefined) timings.push(await timeRequests(`(b') the same from the second fix (${thousands(MONTH_DAYS * FIXES_PER_DAY - 1)} fixes: a whole-ms bucket width)`, simplify(monthStart + FIX_SECONDS * 1000, monthEnd)))
+  // A day is read whole and simplified; a month is sampled by 4,000 bucket probes first.
+  timings.push(await timeRequests('(a) positions, one day (8,640 fixes), maxPoints 1000', simplify(day, day + DAY_MS)))
+  timings.push(await timeRequests(`(b) positions, the month (${thousands(MONTH_DAYS * FIXES_PER_DAY)} fixes), maxPoints 1000`, simplify(monthStart, monthEnd)))
   const cursorData = await graphql<Positions>(base, 'query ($id: ID!, $from: DateTime!, $to: DateTime!) { vehicle(id: $id) { positions(from: $from, to: $to, first: 1) { nodes { recordedAt } edges { cursor } } } }',
     { id: focusId, from: iso(day), to: iso(monthEnd) }, token)
   const cursor = cursorData.vehicle.positions.edges?.[0]?.cursor
@@ -977,41 +971,6 @@ async function historyReads (base: string, focusId: string, monthStart: number):
       buffers: top === undefined ? '?' : `${top['Shared Hit Blocks']} shared hit, ${top['Shared Read Blocks']} read`
     }
   })
-  // The three statements of the maxPoints path, as src/modules/telematics/queries.ts sends them
-  // but with the bucket width cast to float8: what the path costs in PostgreSQL once that is fixed.
-  const simplifiedSql = await withClient(DATABASE_URL, async (db) => {
-    const organizationId = (await db.query<{ organization_id: string }>('select organization_id from vehicles where id = $1', [focusId])).rows[0]?.organization_id
-    const columns = 'recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, attributes, vehicle_id as id'
-    const range = 'from positions where vehicle_id = $1 and organization_id = $2 and recorded_at >= $3 and recorded_at < $4'
-    const buckets = 4 * 1000
-    const run = async (from: number, to: number): Promise<number> => {
-      const started = performance.now()
-      const head = await db.query<{ recorded_at: Date }>(`select ${columns} ${range} order by recorded_at limit 1001`, [focusId, organizationId, iso(from), iso(to)])
-      const last = await db.query<{ recorded_at: Date }>(`select ${columns} ${range} order by recorded_at desc limit 1`, [focusId, organizationId, iso(from), iso(to)])
-      const first = head.rows[0]?.recorded_at as Date
-      const widthMs = ((last.rows[0]?.recorded_at as Date).getTime() - first.getTime()) / buckets
-      await db.query(`
-        select p.* from generate_series(0, ${buckets - 1}) as b(i)
-        cross join lateral (
-          select ${columns} from positions
-           where vehicle_id = $1 and organization_id = $2
-             and recorded_at >= cast($3 as timestamptz) + b.i * cast($4 as float8) * interval '1 millisecond'
-             and recorded_at < cast($3 as timestamptz) + (b.i + 1) * cast($4 as float8) * interval '1 millisecond'
-           order by recorded_at limit 1) p
-        order by p.recorded_at`, [focusId, organizationId, first.toISOString(), widthMs])
-      return performance.now() - started
-    }
-    const measure = async (from: number, to: number) => {
-      for (let i = 0; i < 3; i++) await run(from, to)
-      const times: number[] = []
-      for (let i = 0; i < HISTORY_REQUESTS; i++) times.push(await run(from, to))
-      times.sort((x, y) => x - y)
-      return { p50: percentile(times, 0.5), p95: percentile(times, 0.95) }
-    }
-    return { day: await measure(day, day + DAY_MS), month: await measure(monthStart, monthEnd) }
-  })
-  timings.push({ name: '(a-sql) the day\'s maxPoints statements alone, width cast to float8 (from this process)', ...simplifiedSql.day, max: NaN, detail: 'head 1001 + last + 4,000 bucket probes' })
-  timings.push({ name: '(b-sql) the month\'s maxPoints statements alone, width cast to float8 (from this process)', ...simplifiedSql.month, max: NaN, detail: 'head 1001 + last + 4,000 bucket probes' })
   return { timings, sql: sqlTiming }
 }
 
