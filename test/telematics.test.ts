@@ -395,3 +395,27 @@ void t.test('found in review: concurrent batches of one vehicle, a short trip th
   t.same(device.json.rejected.map((r: any) => r.code), ['INVALID_VALUE', 'INVALID_VALUE'], 'a time beyond the calendar, a lone surrogate')
   t.equal((await s.app.inject({ method: 'GET', url: `/ingest/osmand?id=${await s.token(b)}&lat=1&lon=1&timestamp=99999999999999999` })).statusCode, 400)
 })
+
+void t.test('concurrent requests are grouped into shared batches, and each gets its own answer', async (t) => {
+  const s = await setup(t)
+  const tokens = await Promise.all(s.vehicleIds.slice(0, 4).map(async (id) => await s.token(id)))
+  const from = Date.now() - 20 * MINUTE
+  // 4 phones x 10 single fixes, all at once, plus 5 repeats of fixes also in flight.
+  const requests = tokens.flatMap((token, phone) => Array.from({ length: 10 }, (_, i) => ({ token, at: Math.floor(from / 1000) + i * 10 + phone })))
+  const repeats = requests.slice(0, 5)
+  const statuses = await Promise.all([...requests, ...repeats].map(async ({ token, at }) =>
+    (await s.app.inject({ method: 'GET', url: `/ingest/osmand?id=${token}&lat=${HOME.latitude}&lon=${HOME.longitude}&timestamp=${at}&speed=0` })).statusCode))
+  t.ok(statuses.every((status) => status === 200), 'every request answered 200')
+  for (const id of s.vehicleIds.slice(0, 4)) t.equal((await s.vehicle(id, new Date(from - MINUTE), new Date())).positions.totalCount, 10, 'each phone\'s 10 fixes, once')
+  const metrics = (await s.app.inject({ method: 'GET', url: '/health/metrics' })).body
+  t.match(metrics, /fleet_api_positions_ingested_total\{source="osmand",result="accepted"\} 40\n/)
+  t.match(metrics, /fleet_api_positions_ingested_total\{source="osmand",result="duplicate"\} 5\n/)
+
+  // Batches with a bad fix each, at once: every answer names its own fixes by its own indexes.
+  const batches = await Promise.all(tokens.flatMap((token, phone) => [0, 1].map(async (k) => await s.post('/ingest/positions', token, [
+    { ...HOME, recordedAt: new Date(from + 5 * MINUTE + (phone * 2 + k) * 1000).toISOString() },
+    { ...HOME, latitude: 91, recordedAt: new Date(from + 6 * MINUTE).toISOString() },
+    { ...HOME, recordedAt: new Date(from + 7 * MINUTE + (phone * 2 + k) * 1000).toISOString() }
+  ]))))
+  t.same(batches.map((b) => b.json), Array.from({ length: 8 }, () => ({ accepted: 2, duplicates: 0, rejected: [{ index: 1, code: 'OUT_OF_RANGE', message: 'latitude must be between -90 and 90, got 91' }] })))
+})

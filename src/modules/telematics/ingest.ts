@@ -22,6 +22,8 @@ export interface IngestEnvironment {
 
 export interface IngestReport {
   accepted: number
+  /** Indexes of the fixes stored (the others were rejected or duplicates). */
+  stored: Set<number>
   duplicates: number
   rejected: Rejection[]
   /** The new latest fix of each vehicle that has one. */
@@ -35,18 +37,18 @@ const key = (fix: Fix): string => `${fix.vehicleId}/${fix.recordedAt.getTime()}`
 
 export async function ingest (env: IngestEnvironment, organizationId: string, checked: ReadonlyArray<Fix | Rejection>): Promise<IngestReport> {
   const rejected: Rejection[] = []
-  const seen = new Set<string>()
+  const seen = new Map<string, number>()
   let duplicates = 0
   const byVehicle = new Map<string, Fix[]>()
   for (const item of checked) {
     if (isRejection(item)) { rejected.push(item); continue }
     if (seen.has(key(item))) { duplicates++; continue }
-    seen.add(key(item))
+    seen.set(key(item), item.index)
     const list = byVehicle.get(item.vehicleId) ?? []
     list.push(item)
     byVehicle.set(item.vehicleId, list)
   }
-  const report: IngestReport = { accepted: 0, duplicates, rejected, latest: [], alerts: [], odometerChanged: [] }
+  const report: IngestReport = { accepted: 0, stored: new Set(), duplicates, rejected, latest: [], alerts: [], odometerChanged: [] }
   if (byVehicle.size === 0) return sorted(report)
   for (const fixes of byVehicle.values()) fixes.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime())
 
@@ -88,7 +90,9 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
       if (outcome.vehicleOdometerKm !== null) odometerUpdates.push({ vehicleId, km: outcome.vehicleOdometerKm })
     }
 
-    report.accepted = await insertPositions(trx, organizationId, stored, odometers)
+    const inserted = await insertPositions(trx, organizationId, stored, odometers)
+    report.stored = new Set(inserted.map((row) => seen.get(`${row.vehicle_id}/${row.recorded_at.getTime()}`) as number))
+    report.accepted = inserted.length
     report.duplicates += stored.length - report.accepted
 
     const trips = outcomes.flatMap((o) => o.trips)

@@ -8,6 +8,7 @@ import { GeofenceDirectory } from '../geofences/directory.js'
 import { VEHICLE } from '../vehicles/loaders.js'
 import { alertsTopic, emit, PositionPublisher } from './events.js'
 import { checkFix, type FixLimits, type RawFix } from './fixes.js'
+import { IngestCoalescer } from './coalescer.js'
 import { ingest, type IngestReport } from './ingest.js'
 import { maintainTelematics, type MaintenanceReport, trackingSettings } from './maintenance.js'
 import { PositionPartitions } from './partitions.js'
@@ -34,11 +35,22 @@ export class Telematics {
   readonly geofences: GeofenceDirectory
   readonly settings: TrackingSettings
   private readonly publisher: PositionPublisher
+  private readonly coalescer: IngestCoalescer
 
   constructor (private readonly deps: TelematicsDependencies) {
     const { config } = deps
     this.geofences = new GeofenceDirectory(deps.db, deps.events, config.CACHE_NAMESPACE)
     this.settings = trackingSettings(config)
+    this.coalescer = new IngestCoalescer(async (organizationId, checked) => {
+      const report = await ingest({
+        db: this.deps.db(),
+        partitions: this.partitions,
+        geofences: async (org) => await this.geofences.of(org),
+        settings: this.settings
+      }, organizationId, checked)
+      await this.announce(organizationId, report)
+      return report
+    }, config.POSITION_BATCH_MAX)
     this.publisher = new PositionPublisher(deps.events, config.CACHE_NAMESPACE, config.POSITION_PUBLISH_INTERVAL_MS, (err) => {
       deps.log.warn({ err }, 'could not publish vehiclePositionUpdated')
     })
@@ -55,14 +67,8 @@ export class Telematics {
   async record (organizationId: string, raw: readonly RawFix[], source: IngestSource, deviceVehicleId?: string): Promise<IngestReport> {
     const limits = this.limits()
     const checked = raw.map((fix, index) => checkFix(fix, index, limits, deviceVehicleId))
-    const report = await ingest({
-      db: this.deps.db(),
-      partitions: this.partitions,
-      geofences: async (org) => await this.geofences.of(org),
-      settings: this.settings
-    }, organizationId, checked)
+    const report = await this.coalescer.submit(organizationId, checked)
     this.deps.counted(source, report)
-    await this.announce(organizationId, report)
     return report
   }
 

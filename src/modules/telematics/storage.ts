@@ -67,10 +67,10 @@ export async function vehicleStates (trx: Kysely<Database>, organizationId: stri
   }))
 }
 
-/** Stores fixes; those already stored are skipped. Returns how many were new. */
-export async function insertPositions (trx: Kysely<Database>, organizationId: string, fixes: readonly Fix[], odometers: ReadonlyMap<number, number>): Promise<number> {
-  if (fixes.length === 0) return 0
-  const result = await sql`
+/** Stores fixes; those already stored are skipped. Returns the keys of those that were new. */
+export async function insertPositions (trx: Kysely<Database>, organizationId: string, fixes: readonly Fix[], odometers: ReadonlyMap<number, number>): Promise<Array<{ vehicle_id: string, recorded_at: Date }>> {
+  if (fixes.length === 0) return []
+  const { rows } = await sql<{ vehicle_id: string, recorded_at: Date }>`
     /* telematics.insertPositions */
     insert into positions (organization_id, vehicle_id, recorded_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, attributes)
     select ${organizationId}, * from unnest(
@@ -87,8 +87,9 @@ export async function insertPositions (trx: Kysely<Database>, organizationId: st
       cast(${fixes.map((f) => f.batteryPercent)} as real[]),
       cast(${fixes.map((f) => f.attributes === null ? null : JSON.stringify(f.attributes))} as jsonb[])
     )
-    on conflict do nothing`.execute(trx)
-  return Number(result.numAffectedRows ?? 0)
+    on conflict do nothing
+    returning vehicle_id, recorded_at`.execute(trx)
+  return rows
 }
 
 export async function saveTelemetry (trx: Kysely<Database>, rows: readonly TelemetryRow[]): Promise<void> {
