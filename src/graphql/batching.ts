@@ -30,6 +30,13 @@ export function cachedByIdLoader<Row extends { id: string }> (
   })
 }
 
+/** A row a foreign key guarantees: its absence is a bug, reported as one (`what` names the referrer). */
+export async function required<Row> (loader: DataLoader<string, Row | null>, id: string, what: string): Promise<Row> {
+  const row = await loader.load(id)
+  if (row === null) throw new Error(`${what} (${id}) is missing`)
+  return row
+}
+
 /** Loads rows by primary key. */
 export function byIdLoader<Row extends { id: string }> (
   fetch: (ids: readonly string[]) => Promise<Row[]>

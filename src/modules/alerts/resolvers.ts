@@ -1,5 +1,6 @@
 import mercurius from 'mercurius'
 import type { Resolvers } from '../../generated/graphql.js'
+import { required } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { distinct, id, listOf, period } from '../../graphql/validation.js'
@@ -46,9 +47,7 @@ export const alertResolvers: Resolvers = {
       ),
       resolve: async (payload: { alertRaised: string }, _: unknown, ctx: GraphQLContext) => {
         ctx.loaders = ctx.newLoaders()
-        const alert = await ctx.loaders.alerts.byId.load(payload.alertRaised)
-        if (alert === null) throw new Error(`Alert ${payload.alertRaised} of an event is missing`)
-        return alert
+        return await required(ctx.loaders.alerts.byId, payload.alertRaised, 'Alert of an event')
       }
     }
   }

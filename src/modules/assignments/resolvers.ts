@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.js'
+import { required } from '../../graphql/batching.js'
 import { viewerOf } from '../../graphql/context.js'
 import { type AppError, badInput, conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
@@ -113,16 +114,8 @@ export const assignmentResolvers: Resolvers = {
     }
   },
   VehicleAssignment: {
-    vehicle: async (a, _, ctx) => {
-      const vehicle = await ctx.loaders.vehicles.byId.load(a.vehicle_id)
-      if (vehicle === null) throw new Error(`Vehicle ${a.vehicle_id} of assignment ${a.id} is missing`)
-      return vehicle
-    },
-    driver: async (a, _, ctx) => {
-      const driver = await ctx.loaders.drivers.byId.load(a.driver_id)
-      if (driver === null) throw new Error(`Driver ${a.driver_id} of assignment ${a.id} is missing`)
-      return driver
-    },
+    vehicle: async (a, _, ctx) => await required(ctx.loaders.vehicles.byId, a.vehicle_id, `Vehicle of assignment ${a.id}`),
+    driver: async (a, _, ctx) => await required(ctx.loaders.drivers.byId, a.driver_id, `Driver of assignment ${a.id}`),
     startsAt: (a) => a.starts_at,
     endsAt: (a) => a.ends_at,
     isCurrent: (a) => a.starts_at.getTime() <= Date.now() && (a.ends_at === null || a.ends_at.getTime() > Date.now()),

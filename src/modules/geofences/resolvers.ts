@@ -1,5 +1,6 @@
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
+import { required } from '../../graphql/batching.js'
 import { viewerOf } from '../../graphql/context.js'
 import { notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
@@ -64,16 +65,8 @@ export const geofenceResolvers: Resolvers = {
   },
   GeofenceConnection: connectionResolvers,
   GeofenceEvent: {
-    geofence: async (e, _, ctx) => {
-      const geofence = await ctx.loaders.geofences.anyById.load(e.geofence_id)
-      if (geofence === null) throw new Error(`Geofence ${e.geofence_id} of event ${e.id} is missing`)
-      return geofence
-    },
-    vehicle: async (e, _, ctx) => {
-      const vehicle = await ctx.loaders.vehicles.byId.load(e.vehicle_id)
-      if (vehicle === null) throw new Error(`Vehicle ${e.vehicle_id} of event ${e.id} is missing`)
-      return vehicle
-    },
+    geofence: async (e, _, ctx) => await required(ctx.loaders.geofences.anyById, e.geofence_id, `Geofence of event ${e.id}`),
+    vehicle: async (e, _, ctx) => await required(ctx.loaders.vehicles.byId, e.vehicle_id, `Vehicle of event ${e.id}`),
     occurredAt: (e) => e.occurred_at,
     confirmedAt: (e) => e.confirmed_at
   },

@@ -3,6 +3,7 @@ import { type AuditEvent, recordEvent } from '../../database/audit.js'
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Database, UserRow } from '../../database/schema.js'
 import type { AuthPayload, Resolvers } from '../../generated/graphql.js'
+import { required } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { AppError, badInput, conflict, notFound, unauthenticated } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
@@ -240,11 +241,7 @@ export const identityResolvers: Resolvers = {
     }
   },
   User: {
-    organization: async (user, _, ctx) => {
-      const org = await ctx.loaders.organizations.byId.load(user.organization_id)
-      if (org === null) throw new Error(`Organization ${user.organization_id} of user ${user.id} is missing`)
-      return org
-    },
+    organization: async (user, _, ctx) => await required(ctx.loaders.organizations.byId, user.organization_id, `Organization of user ${user.id}`),
     active: (user) => user.is_active,
     deactivatedAt: (user) => user.deactivated_at,
     mustChangePassword: (user) => user.must_change_password,

@@ -1,5 +1,6 @@
 import mercurius from 'mercurius'
 import type { Resolvers } from '../../generated/graphql.js'
+import { required } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { badInput, conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
@@ -90,18 +91,10 @@ export const telematicsResolvers: Resolvers = {
   },
   PositionConnection: connectionResolvers,
   VehiclePosition: {
-    vehicle: async (vp, _, ctx) => {
-      const vehicle = await ctx.loaders.vehicles.byId.load(vp.vehicleId)
-      if (vehicle === null) throw new Error(`Vehicle ${vp.vehicleId} of a position is missing`)
-      return vehicle
-    }
+    vehicle: async (vp, _, ctx) => await required(ctx.loaders.vehicles.byId, vp.vehicleId, 'Vehicle of a position')
   },
   Trip: {
-    vehicle: async (t, _, ctx) => {
-      const vehicle = await ctx.loaders.vehicles.byId.load(t.vehicle_id)
-      if (vehicle === null) throw new Error(`Vehicle ${t.vehicle_id} of trip ${t.id} is missing`)
-      return vehicle
-    },
+    vehicle: async (t, _, ctx) => await required(ctx.loaders.vehicles.byId, t.vehicle_id, `Vehicle of trip ${t.id}`),
     driver: async (t, _, ctx) => t.driver_id === null ? null : await ctx.loaders.drivers.byId.load(t.driver_id),
     startedAt: (t) => t.started_at,
     endedAt: (t) => t.ended_at,
@@ -120,11 +113,7 @@ export const telematicsResolvers: Resolvers = {
   },
   TripConnection: connectionResolvers,
   Stop: {
-    trip: async (s, _, ctx) => {
-      const trip = await ctx.loaders.telematics.tripById.load(s.id)
-      if (trip === null) throw new Error(`Trip ${s.id} of a stop is missing`)
-      return trip
-    },
+    trip: async (s, _, ctx) => await required(ctx.loaders.telematics.tripById, s.id, 'Trip of a stop'),
     startedAt: (s) => s.started_at,
     endedAt: (s) => s.ended_at,
     duration: (s) => seconds(s.ended_at ?? new Date(), s.started_at)

@@ -1,6 +1,7 @@
 import mercurius from 'mercurius'
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
+import { required } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { conflict, notFound } from '../../graphql/errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
@@ -112,10 +113,6 @@ export const vehicleResolvers: Resolvers = {
     }
   },
   VehicleChange: {
-    vehicle: async (change, _, ctx) => {
-      const vehicle = await ctx.loaders.vehicles.byId.load(change.vehicleId)
-      if (vehicle === null) throw new Error(`Vehicle ${change.vehicleId} of a change event is missing`)
-      return vehicle
-    }
+    vehicle: async (change, _, ctx) => await required(ctx.loaders.vehicles.byId, change.vehicleId, 'Vehicle of a change event')
   }
 }
