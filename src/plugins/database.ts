@@ -47,6 +47,9 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
     })
   }
   const handle = connect(options.target)
+  // The embedded database is opened now: loading its files is start-up work, not the first
+  // request's (nor the first probe's, which would report a slow database).
+  if (handle.kind === 'pglite') await sql`SELECT 1`.execute(handle.db)
   const replica = options.readTarget === undefined ? null : connect(options.readTarget)
   app.instruments.setPoolStats(handle.poolStats)
   app.decorate('database', handle)

@@ -40,9 +40,11 @@ export const telematicsPlugin = fp(async (app: FastifyInstance, { config }: { co
       .catch((err: unknown) => { app.log.warn({ err }, 'telematics maintenance failed; retrying next interval') })
       .finally(() => { running = undefined })
   }
+  // The first run comes one interval after start, not during it: starting replicas answer their
+  // probes first (on the embedded database, whose one connection the job would hold), and fixes
+  // get their day's partition on demand meanwhile.
   if (config.TELEMATICS_MAINTENANCE_INTERVAL_SECONDS > 0) {
     app.addHook('onReady', async () => {
-      run()
       timer = setInterval(run, config.TELEMATICS_MAINTENANCE_INTERVAL_SECONDS * 1000)
       timer.unref()
     })
