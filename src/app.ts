@@ -102,33 +102,39 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
-  await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
-  await app.register(httpSecurityPlugin, { corsOrigins: config.CORS_ORIGINS, hsts: config.NODE_ENV === 'production' })
-  await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
-  await app.register(telemetryPlugin, { telemetry })
-  await app.register(loadSheddingPlugin, { config })
-  await app.register(databasePlugin, {
-    target: options.database ?? targetFromConfig(config),
-    readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL)),
-    replicaCheck: { intervalMs: config.REPLICA_CHECK_INTERVAL_MS, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }
-  })
-  const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
-  await app.register(cachePlugin, {
-    url: redisUrl,
-    namespace: config.CACHE_NAMESPACE,
-    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-    ttlSeconds: config.CACHE_TTL_SECONDS,
-    tombstoneSeconds: config.CACHE_TOMBSTONE_SECONDS
-  })
-  await app.register(eventsPlugin, { url: redisUrl })
-  await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, singleSignOn: singleSignOnSettings(config) })
-  await app.register(rateLimitPlugin, { config })
-  await app.register(switchesPlugin, { config })
-  await app.register(telematicsPlugin, { config })
-  await app.register(graphqlPlugin, { config })
-  await app.register(ingestPlugin, { config })
-  await app.register(trackExportPlugin)
-  await app.register(healthPlugin, { config })
-  if (config.GRAPHIQL) await app.register(graphiqlPlugin)
+  try {
+    await app.register(requestContextPlugin, { serverTiming: config.SERVER_TIMING })
+    await app.register(httpSecurityPlugin, { corsOrigins: config.CORS_ORIGINS, hsts: config.NODE_ENV === 'production' })
+    await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
+    await app.register(telemetryPlugin, { telemetry })
+    await app.register(loadSheddingPlugin, { config })
+    await app.register(databasePlugin, {
+      target: options.database ?? targetFromConfig(config),
+      readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL)),
+      replicaCheck: { intervalMs: config.REPLICA_CHECK_INTERVAL_MS, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }
+    })
+    const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
+    await app.register(cachePlugin, {
+      url: redisUrl,
+      namespace: config.CACHE_NAMESPACE,
+      commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      ttlSeconds: config.CACHE_TTL_SECONDS,
+      tombstoneSeconds: config.CACHE_TOMBSTONE_SECONDS
+    })
+    await app.register(eventsPlugin, { url: redisUrl })
+    await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, singleSignOn: singleSignOnSettings(config) })
+    await app.register(rateLimitPlugin, { config })
+    await app.register(switchesPlugin, { config })
+    await app.register(telematicsPlugin, { config })
+    await app.register(graphqlPlugin, { config })
+    await app.register(ingestPlugin, { config })
+    await app.register(trackExportPlugin)
+    await app.register(healthPlugin, { config })
+    if (config.GRAPHIQL) await app.register(graphiqlPlugin)
+  } catch (err) {
+    // A service that cannot start releases what it opened already (database, Redis, timers).
+    await app.close().catch(() => {})
+    throw err
+  }
   return app
 }
