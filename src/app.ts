@@ -107,9 +107,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await app.register(httpSecurityPlugin, { corsOrigins: config.CORS_ORIGINS, hsts: config.NODE_ENV === 'production' })
     await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
     await app.register(telemetryPlugin, { telemetry })
-    await app.register(loadSheddingPlugin, { config })
+    const target = options.database ?? targetFromConfig(config)
+    await app.register(loadSheddingPlugin, { config, embeddedDatabase: target.kind === 'pglite' })
     await app.register(databasePlugin, {
-      target: options.database ?? targetFromConfig(config),
+      target,
       readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL)),
       replicaCheck: { intervalMs: config.REPLICA_CHECK_INTERVAL_MS, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }
     })

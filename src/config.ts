@@ -152,7 +152,7 @@ export const settings = {
   MAINTENANCE_MODE: flag('Start in read-only maintenance mode for the whole service: mutations answer `MAINTENANCE`, reads go on. Admins can also switch it at runtime (`setMaintenanceMode`, `npm run ops`).', 'false'),
   MAINTENANCE_MESSAGE: text('Message of `MAINTENANCE` errors while MAINTENANCE_MODE is on.', 'Fleet API is in read-only maintenance; changes are paused, reads work.'),
   SWITCHES_REFRESH_MS: integer('How often each replica re-reads feature flags and maintenance mode from the database.', 5000, 100, 600000),
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: optionalInteger('Shed load (503 + Retry-After) while the mean event-loop delay exceeds this; 0 disables. Defaults to 1000 with DATABASE_URL and to 0 with the embedded database, whose queries run on the event loop itself.', 0),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: optionalInteger('Shed load (503 + Retry-After) while the mean event-loop delay exceeds this; 0 disables. Defaults to 1000 with PostgreSQL and to 0 with the embedded database, whose queries run on the event loop itself.', 0),
   OVERLOAD_MAX_HEAP_PERCENT: integer('Shed load while the V8 heap is fuller than this share of its limit; 0 disables.', 90, 0, 100),
   OVERLOAD_RETRY_AFTER_SECONDS: integer('Retry-After of shed requests.', 10, 1, 3600),
   SENTRY_DSN: url('Sentry DSN. Unset: Sentry is not loaded.', ['http:', 'https:']),
@@ -196,7 +196,7 @@ export const settings = {
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'PERSISTED_QUERIES_ONLY'> & {
+export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'PERSISTED_QUERIES_ONLY'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
@@ -208,7 +208,6 @@ export type Config = Omit<Parsed, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS' | 'NODE_ENV
   MAINTENANCE_MODE: boolean
   MAINTENANCE_MESSAGE: string
   SENTRY_ENVIRONMENT: string
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: number
   CACHE_NAMESPACE: string
   INTROSPECTION: boolean
   CORS_ORIGINS: string[]
@@ -324,7 +323,6 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     MAINTENANCE_MODE: config.MAINTENANCE_MODE ?? false,
     MAINTENANCE_MESSAGE: config.MAINTENANCE_MESSAGE ?? 'Fleet API is in read-only maintenance; changes are paused, reads work.',
     SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV,
-    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (config.DATABASE_URL === undefined ? 0 : 1000),
     CACHE_NAMESPACE: config.CACHE_NAMESPACE ?? 'fleet',
     // GraphiQL needs introspection: enabling it in production enables introspection too.
     INTROSPECTION: config.INTROSPECTION ?? (!production || config.GRAPHIQL === true),

@@ -1,23 +1,13 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { runScript } from './helpers/process.js'
+import { problemsOf } from './helpers/config.js'
 
 // loadConfig is handed an explicit environment everywhere below, never process.env.
 
 const SECRET = 'x'.repeat(32)
 const DATABASE_URL = 'postgres://fleet@db.internal:5432/fleet'
 const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: SECRET, DATABASE_URL }
-
-/** The problems loadConfig reports for `env`, or [] when it accepts it. */
-function problemsOf (env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-    return []
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    return err.problems
-  }
-}
 
 void t.test('defaults', async (t) => {
   const config = loadConfig({})

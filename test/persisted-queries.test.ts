@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
 import { buildManifest, MAX_REGISTERED_QUERY_LENGTH, TextLru } from '../src/graphql/persisted-queries.js'
 import { sha256Hex } from '../src/graphql/persisted-query-manifest.js'
 import { loadSchema } from '../src/graphql/schema.js'
@@ -11,6 +11,7 @@ import { buildTestApp } from './helpers/app.js'
 import { ROOT } from './helpers/environment.js'
 import { runScript, temporaryDirectory } from './helpers/process.js'
 import { privateRedis } from './helpers/redis.js'
+import { problemsOf } from './helpers/config.js'
 
 // Automatic persisted queries (Apollo's APQ protocol) and the allow-list mode PERSISTED_QUERIES_ONLY.
 
@@ -287,15 +288,6 @@ void t.test('the manifest: formats, start-up problems and the generator', async 
     const path = join(dir, name)
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content))
     return path
-  }
-  const problemsOf = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env)
-      return []
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err
-      return err.problems
-    }
   }
   const query = '{ me { id } }'
   const plain = write('plain.json', { [sha256Hex(query)]: query })

@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose'
 import t, { type Test } from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
 import { buildTestApp, codes, type GraphQLResponse, type TestApp } from './helpers/app.js'
 import { type SubscriptionClient, subscribe } from './helpers/websocket.js'
+import { problemsOf } from './helpers/config.js'
 
 // Single sign-on against an identity provider played by this file: its key pairs, its JWKS served
 // over HTTP on 127.0.0.1, tokens shaped like Microsoft Entra ID's (v2.0 issuer, client id audience,
@@ -277,15 +278,6 @@ void t.test('an unreachable identity provider: SERVICE_UNAVAILABLE in bounded ti
 })
 
 void t.test('configuration: all three settings or none, https in production', async (t) => {
-  const problemsOf = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env)
-      return []
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err
-      return err.problems
-    }
-  }
   const all = { OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE, OIDC_JWKS_URL: 'https://login.microsoftonline.com/tenant/discovery/v2.0/keys' }
   t.same(problemsOf(all), [], 'all three')
   t.match(loadConfig(all), { OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE })

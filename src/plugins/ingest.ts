@@ -1,12 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { AppError, type ErrorCode } from '../graphql/errors.js'
+import { AppError } from '../graphql/errors.js'
 import { databaseUnavailable } from '../graphql/error-formatter.js'
 import { type Device, deviceOf, hashDeviceToken } from '../modules/telematics/devices.js'
 import type { RawFix } from '../modules/telematics/fixes.js'
 import type { IngestReport } from '../modules/telematics/ingest.js'
 import type { IngestSource } from '../modules/telematics/service.js'
 import { osmAndFix } from '../modules/telematics/osmand.js'
+import { refuse } from './rest-errors.js'
 
 // The device doors, outside GraphQL, for trackers:
 // - POST /ingest/positions: a JSON array (or one object) or NDJSON of the PositionInput fields,
@@ -24,10 +25,6 @@ type Source = Exclude<IngestSource, 'graphql'>
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i
 const RETRY_AFTER_SECONDS = 60
-
-function refuse (reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-  return reply.code(status).send({ error: { code, message, ...extra } })
-}
 
 function bearer (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization

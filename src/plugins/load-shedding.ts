@@ -10,7 +10,13 @@ import type { Config } from '../config.js'
 
 type PressureHandler = (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => unknown
 
-export const loadSheddingPlugin = fp(async (app: FastifyInstance, { config }: { config: Config }) => {
+export interface LoadSheddingOptions {
+  config: Config
+  /** The database is the embedded one, whose queries run on the event loop: lag is its work, not overload. */
+  embeddedDatabase: boolean
+}
+
+export const loadSheddingPlugin = fp(async (app: FastifyInstance, { config, embeddedDatabase }: LoadSheddingOptions) => {
   const maxHeapUsedBytes = config.OVERLOAD_MAX_HEAP_PERCENT === 0 ? 0 : Math.floor(getHeapStatistics().heap_size_limit * config.OVERLOAD_MAX_HEAP_PERCENT / 100)
   // Returning a body makes under-pressure send it; returning undefined lets the request through.
   const pressureHandler: PressureHandler = (request, reply, type, value) => {
@@ -20,7 +26,7 @@ export const loadSheddingPlugin = fp(async (app: FastifyInstance, { config }: { 
     return { data: null, errors: [{ message: 'The service is overloaded; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }
   }
   await app.register(underPressure, {
-    maxEventLoopDelay: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopDelay: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (embeddedDatabase ? 0 : 1000),
     maxHeapUsedBytes,
     retryAfter: config.OVERLOAD_RETRY_AFTER_SECONDS,
     sampleInterval: 250,

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GraphQLError } from 'graphql'
 import type { Kysely } from 'kysely'
 import type { Database, VehicleRow } from '../database/schema.js'
@@ -13,6 +13,7 @@ import { permissions } from '../modules/identity/permissions.js'
 import { historyRange, type PositionPageRow } from '../modules/telematics/positions.js'
 import { positionBatch } from '../modules/telematics/queries.js'
 import { findVehiclesByIds } from '../modules/vehicles/queries.js'
+import { refuse } from './rest-errors.js'
 
 // A vehicle's track as a file: GET /vehicles/:id/track.(geojson|gpx|csv)?from=&to=, the range
 // [from, to) in ISO-8601 with an offset, at most 366 days (historyRange). Signed in like GraphQL (Bearer access
@@ -81,10 +82,6 @@ const FORMATS = new Map<string, Format>([
     tail: ''
   }]
 ])
-
-function refuse (reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-  return reply.code(status).send({ error: { code, message, ...extra } })
-}
 
 /** A DateTime query parameter, checked as the GraphQL scalar checks it. */
 function instant (value: unknown, field: string): Date {

@@ -52,9 +52,6 @@ export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): 
     LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000',
     ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
-    // An embedded database runs its queries on the event loop: shedding load by event-loop delay
-    // (on by default when a test sets DATABASE_URL to look like production) would shed the test.
-    ...(database.kind === 'pglite' ? { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0' } : {}),
     ...options.env
   })
   const app = await buildApp(config, { database, readDatabase: options.readDatabase, logStream: options.logStream })
