@@ -18,6 +18,10 @@ import { PositionPartitions } from '../src/modules/telematics/partitions.js'
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench:ingest
 //
+// As a superuser the write policies (migration 0009) do not apply; to measure with them, run it as
+// a role with CREATEDB that is neither superuser nor BYPASSRLS (it then owns the database it makes):
+//   psql -c 'CREATE ROLE fleet_bench LOGIN CREATEDB' && DATABASE_URL=postgres://fleet_bench@127.0.0.1:5432/postgres ...
+//
 // 1. Ingest. Creates the database fleet_bench_ingest, migrates it with the project's migrator,
 //    seeds the demo fleet, starts the server as its own process with production settings, issues
 //    a device token for each of BENCH_VEHICLES vehicles and creates 100 circular geofences over
@@ -249,6 +253,8 @@ interface Fixture {
   focusId: string
   serverVersion: string
   superuser: boolean
+  /** Whether the write policies bind the role the server connects as. */
+  policiesApply: boolean
   seeded: string
 }
 
@@ -279,8 +285,9 @@ async function prepareDatabase (): Promise<Fixture> {
     if (rows.length < VEHICLES + 1) throw new Error(`only ${rows.length} usable vehicles in the demo fleet, need ${VEHICLES + 1}`)
     const focus = rows.pop() as { id: string }
     const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?'
-    const superuser = (await db.query<{ rolsuper: boolean }>('select rolsuper from pg_roles where rolname = current_user')).rows[0]?.rolsuper === true
-    return { organizationId, vehicles: rows, focusId: focus.id, serverVersion: version, superuser, seeded }
+    const role = (await db.query<{ rolsuper: boolean, rolbypassrls: boolean }>('select rolsuper, rolbypassrls from pg_roles where rolname = current_user')).rows[0]
+    const superuser = role?.rolsuper === true
+    return { organizationId, vehicles: rows, focusId: focus.id, serverVersion: version, superuser, policiesApply: !superuser && role?.rolbypassrls !== true, seeded }
   })
 }
 
@@ -811,7 +818,8 @@ interface BuildResult { rows: number, focusRows: number, trips: number, insertMs
 
 async function buildHistory (organizationId: string, vehicleIds: string[], focusId: string, monthStart: number): Promise<BuildResult> {
   return await withClient(DATABASE_URL, async (db) => {
-    await db.query("set synchronous_commit = off; set work_mem = '64MB'")
+    // The system scope: the write policies (migration 0009) bind a role that owns the tables.
+    await db.query("set synchronous_commit = off; set work_mem = '64MB'; set fleet.organization_id = '*'")
     const perVehicle = Math.max(1, Math.floor(POSITIONS / vehicleIds.length))
     const stepMs = MONTH_DAYS * DAY_MS / perVehicle
     const started = performance.now()
@@ -1049,7 +1057,8 @@ async function main (): Promise<void> {
   // Setup
   let t = performance.now()
   fixture = await prepareDatabase()
-  console.log(`database: ${DATABASE} on PostgreSQL ${fixture.serverVersion}: demo seed (${fixture.seeded}) in ${seconds(performance.now() - t)} s`)
+  console.log(`database: ${DATABASE} on PostgreSQL ${fixture.serverVersion}: demo seed (${fixture.seeded}) in ${seconds(performance.now() - t)} s; ` +
+    `write policies ${fixture.policiesApply ? 'apply' : 'bypassed (superuser or BYPASSRLS role)'}`)
   const started = await startServer()
   server = started.child
   const base = started.base

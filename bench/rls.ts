@@ -179,7 +179,10 @@ async function prepare (): Promise<Fixture> {
     await owner.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`)
     for (const table of TENANT_TABLES) {
       // One policy for every command: USING filters what is read, updated and deleted;
-      // WITH CHECK refuses writing a row of another organization.
+      // WITH CHECK refuses writing a row of another organization. It replaces the service's own
+      // write policies (migration 0009), whose `_read` policy lets every read through.
+      await owner.query(`DROP POLICY IF EXISTS ${table}_read ON ${table}`)
+      await owner.query(`DROP POLICY IF EXISTS ${table}_write ON ${table}`)
       await owner.query(`CREATE POLICY tenant_isolation ON ${table} USING (${POLICY}) WITH CHECK (${POLICY})`)
     }
     const tenants = (await owner.query<{ slug: string, organization_id: string, viewer_id: string, vehicles: string }>(`

@@ -21,10 +21,11 @@ void t.test('backup, restore into a new database, serve from it', { skip: usingP
   t.equal(created.errors, undefined)
   await app.close()
 
-  // 1. pg_dump "$DATABASE_URL" --format=custom --no-owner --file=backup.dump
+  // 1. pg_dump "$DATABASE_URL" --format=custom --no-owner --enable-row-security --file=backup.dump
+  //    (as the service's role, which the write policies bind: without the flag pg_dump refuses)
   const dir = temporaryDirectory(t)
   const dump = join(dir, 'backup.dump')
-  await exec('pg_dump', [source.url, '--format=custom', '--no-owner', `--file=${dump}`])
+  await exec('pg_dump', [source.url, '--format=custom', '--no-owner', '--enable-row-security', `--file=${dump}`])
 
   // 2. createdb + pg_restore --no-owner --dbname="$RESTORE_URL" backup.dump
   const restored = await createDatabase(t, { fromTemplate: false })
@@ -34,6 +35,10 @@ void t.test('backup, restore into a new database, serve from it', { skip: usingP
   const status = await runScript('src/cli/migrate.ts', ['status', '--env=production'], { env: { DATABASE_URL: restored.url } })
   t.equal(status.code, 0, status.stdout + status.stderr)
   t.match(status.stdout, /\d+ applied, 0 pending/)
+  // The write policies came back with the data (pg_restore loads rows before enabling them).
+  const guards = async (url: string) => (await exec('psql', [url, '-Atc', 'select count(*) filter (where relforcerowsecurity) || \'/\' || (select count(*) from pg_policy) from pg_class'])).stdout.trim()
+  t.equal(await guards(restored.url), await guards(source.url), 'the same guarded tables and policies')
+  t.match(await guards(restored.url), /^1[6-9]\/3[2-9]$/)
 
   // 4. start the service on the restored database and read the data back
   const server = startScript(t, 'src/server.ts', [], {

@@ -1,6 +1,6 @@
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import t, { type Test } from 'tap'
 import { connectDatabase, type DatabaseHandle } from '../src/database/connect.js'
 import type { Database } from '../src/database/schema.js'
@@ -142,8 +142,14 @@ void t.test('migrate and db:seed on one database', async (t) => {
     t.equal(loaded.stderr, '')
     const firstDemoId = await target.inspect(async (db) => {
       t.same([await count(db, 'organizations'), await count(db, 'users'), await count(db, 'vehicles')], [2, 12, 56], 'the rows are there')
-      // An organization of someone else's: --reset must leave it alone.
-      await db.insertInto('organizations').values({ slug: 'acme', name: 'Acme Logistics' }).execute()
+      // An organization of someone else's, added in SQL (in the system scope the write policies
+      // ask for; without it the insert is refused): --reset must leave it alone.
+      // (PGlite runs as a superuser, which the policies never bind.)
+      if (usingPostgres) await t.rejects(db.insertInto('organizations').values({ slug: 'acme', name: 'Acme Logistics' }).execute(), { code: '42501' }, 'not without a scope')
+      await db.transaction().execute(async (trx) => {
+        await sql`select set_config('fleet.organization_id', '*', true)`.execute(trx)
+        await trx.insertInto('organizations').values({ slug: 'acme', name: 'Acme Logistics' }).execute()
+      })
       return (await db.selectFrom('organizations').select('id').where('slug', '=', 'demo').executeTakeFirstOrThrow()).id
     })
 

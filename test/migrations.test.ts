@@ -26,6 +26,10 @@ type Fingerprint = Record<string, Array<Record<string, unknown>>>
 const NOT_EXTENSION_MEMBER = (classid: string, oid: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classid}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`
 const NOT_KYSELY = (relname: string) => `${relname} NOT LIKE 'kysely\\_migration%'`
+// Partitions of positions are data (the application creates a day's when its fixes arrive), not schema.
+const NOT_PARTITION = (relname: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_class p WHERE p.relname = ${relname} AND p.relnamespace = 'public'::regnamespace AND p.relispartition)`
+const TABLE_OF_OURS = (relname: string) => `${NOT_KYSELY(relname)} AND ${NOT_PARTITION(relname)}`
 
 const CATALOG_QUERIES: Record<string, string> = {
   extensions: `
@@ -35,7 +39,7 @@ const CATALOG_QUERIES: Record<string, string> = {
   relations: `
     SELECT c.relname AS name, c.relkind AS kind
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND ${NOT_KYSELY('c.relname')} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
+    WHERE n.nspname = 'public' AND ${TABLE_OF_OURS('c.relname')} AND ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
     ORDER BY 1`,
   columns: `
     SELECT c.relname AS table, a.attnum AS position, a.attname AS column,
@@ -46,7 +50,7 @@ const CATALOG_QUERIES: Record<string, string> = {
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
-      AND ${NOT_KYSELY('c.relname')}
+      AND ${TABLE_OF_OURS('c.relname')}
     ORDER BY 1, 2`,
   constraints: `
     SELECT c.relname AS table, k.conname AS name, k.contype AS type, pg_get_constraintdef(k.oid) AS definition,
@@ -54,24 +58,33 @@ const CATALOG_QUERIES: Record<string, string> = {
     FROM pg_constraint k
     JOIN pg_class c ON c.oid = k.conrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND ${NOT_KYSELY('c.relname')}
+    WHERE n.nspname = 'public' AND ${TABLE_OF_OURS('c.relname')}
     ORDER BY 1, 2`,
   indexes: `
     SELECT tablename AS table, indexname AS name, indexdef AS definition
     FROM pg_indexes
-    WHERE schemaname = 'public' AND ${NOT_KYSELY('tablename')}
+    WHERE schemaname = 'public' AND ${TABLE_OF_OURS('tablename')}
     ORDER BY 1, 2`,
   triggers: `
     SELECT c.relname AS table, g.tgname AS name, pg_get_triggerdef(g.oid) AS definition, g.tgenabled AS enabled
     FROM pg_trigger g
     JOIN pg_class c ON c.oid = g.tgrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND NOT g.tgisinternal
+    WHERE n.nspname = 'public' AND NOT g.tgisinternal AND ${NOT_PARTITION('c.relname')}
     ORDER BY 1, 2`,
   functions: `
     SELECT p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments, pg_get_functiondef(p.oid) AS definition
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND ${NOT_EXTENSION_MEMBER('pg_proc', 'p.oid')}
+    ORDER BY 1, 2`,
+  rowSecurity: `
+    SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND ${TABLE_OF_OURS('c.relname')}
+    ORDER BY 1`,
+  policies: `
+    SELECT tablename AS table, policyname AS name, cmd, roles, qual, with_check
+    FROM pg_policies WHERE schemaname = 'public'
     ORDER BY 1, 2`,
   types: `
     SELECT t.typname AS name, t.typtype AS kind,

@@ -2,7 +2,7 @@ import type { Insertable, Kysely } from 'kysely'
 import type {
   Database, DriverStatus, DriversTable, FacilitiesTable, Role, VehicleAssignmentsTable, VehicleStatus, VehiclesTable
 } from '../../src/database/schema.js'
-import { tagTransaction } from '../../src/database/audit.js'
+import { SYSTEM_SCOPE, tagTransaction } from '../../src/database/audit.js'
 import { hashPassword } from '../../src/modules/identity/passwords.js'
 import { vinCheckDigit } from '../../src/modules/vehicles/vin.js'
 import { DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, ROLES, VEHICLE_MODELS, type VehicleModel } from './catalog.js'
@@ -266,7 +266,7 @@ export async function seedDemo (db: Kysely<Database>, options: SeedOptions = {})
   const now = options.now ?? new Date()
   const passwordHash = await hashPassword(DEMO_PASSWORD)
   const total = await db.transaction().execute(async (trx) => {
-    await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed', requestId: null })
+    await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed', requestId: null }, SYSTEM_SCOPE)
     const total: SeedSummary = { organizations: 0, users: 0, facilities: 0, vehicles: 0, drivers: 0, assignments: 0, positions: 0, geofences: 0 }
     for (const [index, tenant] of tenants(options.vehicles ?? 50).entries()) {
       const summary = await seedTenant(trx, tenant, index, now, passwordHash)
@@ -286,7 +286,10 @@ export async function demoSeeded (db: Kysely<Database>): Promise<boolean> {
 /** Removes the demo organizations and everything they own. */
 export async function removeDemo (db: Kysely<Database>): Promise<void> {
   const slugs = tenants(0).map((t) => t.slug)
-  // positions has no foreign key (see migration 0008): its rows go first, by organization.
-  await db.deleteFrom('positions').where('organization_id', 'in', db.selectFrom('organizations').select('id').where('slug', 'in', slugs)).execute()
-  await db.deleteFrom('organizations').where('slug', 'in', slugs).execute()
+  await db.transaction().execute(async (trx) => {
+    await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed --reset', requestId: null }, SYSTEM_SCOPE)
+    // positions has no foreign key (see migration 0008): its rows go first, by organization.
+    await trx.deleteFrom('positions').where('organization_id', 'in', trx.selectFrom('organizations').select('id').where('slug', 'in', slugs)).execute()
+    await trx.deleteFrom('organizations').where('slug', 'in', slugs).execute()
+  })
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { SYSTEM_SCOPE, tagTransaction } from '../../src/database/audit.js'
 import type { Database } from '../../src/database/schema.js'
 import { insertGeofence } from '../../src/modules/geofences/queries.js'
 import { newGeofence } from '../../src/modules/geofences/validation.js'
@@ -54,19 +55,24 @@ export async function seedTelematics (db: Kysely<Database>, now: Date, vehiclesP
   for (const [slug, count] of Object.entries(vehiclesPerOrganization)) {
     const organization = await db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow()
     const facilities = await db.selectFrom('facilities').selectAll().where('organization_id', '=', organization.id).orderBy('code').execute()
-    for (const [i, facility] of facilities.entries()) {
-      if (facility.latitude === null || facility.longitude === null) continue
-      await insertGeofence(db, newGeofence({
-        name: facility.name,
-        shape: 'CIRCLE',
-        center: { latitude: facility.latitude, longitude: facility.longitude },
-        radius: 300,
-        facilityId: facility.id,
-        alertOnEnter: i === 0,
-        speedLimit: 30
-      }, organization.id))
-      geofences++
-    }
+    geofences += await db.transaction().execute(async (trx) => {
+      await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed', requestId: null }, SYSTEM_SCOPE)
+      let created = 0
+      for (const [i, facility] of facilities.entries()) {
+        if (facility.latitude === null || facility.longitude === null) continue
+        await insertGeofence(trx, newGeofence({
+          name: facility.name,
+          shape: 'CIRCLE',
+          center: { latitude: facility.latitude, longitude: facility.longitude },
+          radius: 300,
+          facilityId: facility.id,
+          alertOnEnter: i === 0,
+          speedLimit: 30
+        }, organization.id))
+        created++
+      }
+      return created
+    })
     const vehicles = await db.selectFrom('vehicles').select(['id', 'facility_id', 'speed_limit_kmh']).where('organization_id', '=', organization.id)
       .where('status', '=', 'ACTIVE').where('facility_id', 'is not', null).orderBy('number').limit(count).execute()
     const raw: RawFix[] = []

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import mqemitterRedis from 'mqemitter-redis'
-import { pruneAuditLog, tagTransaction } from '../database/audit.js'
+import { pruneAuditLog, SYSTEM_SCOPE, tagTransaction } from '../database/audit.js'
 import type { Database } from '../database/schema.js'
 import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName, switchesTopic } from '../modules/operations/catalog.js'
 import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
@@ -26,7 +26,7 @@ features: ${Object.keys(FEATURES).join(', ')}`
 /** Runs a change in a transaction the audit trail records as this command. */
 async function recorded<T> (db: Kysely<Database>, command: string, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   return await db.transaction().execute(async (trx) => {
-    await tagTransaction(trx, { actorId: null, actorRole: null, operation: `ops ${command}`, requestId: null })
+    await tagTransaction(trx, { actorId: null, actorRole: null, operation: `ops ${command}`, requestId: null }, SYSTEM_SCOPE)
     return await work(trx)
   })
 }

@@ -3,9 +3,13 @@ import type { AuditAction, Database, Role } from './schema.js'
 
 // The audit trail's application side. Row changes are recorded by the audit_row trigger
 // (db/migrations/20261128_0006_security.ts) in the changing transaction; the trigger reads who
-// and what from transaction-local settings, which `tagTransaction` sets. Being local
-// (set_config(..., true)), they end with the transaction: a pooled connection, or PgBouncer in
-// transaction mode, never carries one request's tag into another's.
+// and what from transaction-local settings, which `tagTransaction` sets. The same statement says
+// whose rows the transaction may write, which the write policies check (migration 0009). Being
+// local (set_config(..., true)), they end with the transaction: a pooled connection, or PgBouncer
+// in transaction mode, never carries one request's tag or scope into another's.
+
+/** The scope of work that is no one organization's: seeds, `npm run ops`. */
+export const SYSTEM_SCOPE = '*'
 
 export interface AuditTag {
   actorId: string | null
@@ -15,12 +19,16 @@ export interface AuditTag {
   requestId: string | null
 }
 
-/** Tags the current transaction; must run inside it. */
-export async function tagTransaction (trx: Kysely<Database>, tag: AuditTag): Promise<void> {
+/**
+ * Tags the current transaction and sets its write scope: the organization whose rows it may
+ * change, SYSTEM_SCOPE, or null (no tenant row at all: sign-out, a refresh). Must run inside it.
+ */
+export async function tagTransaction (trx: Kysely<Database>, tag: AuditTag, scope: string | null): Promise<void> {
   await sql`select set_config('fleet.actor_id', ${tag.actorId ?? ''}, true),
     set_config('fleet.actor_role', ${tag.actorRole ?? ''}, true),
     set_config('fleet.operation', ${tag.operation}, true),
-    set_config('fleet.request_id', ${tag.requestId ?? ''}, true)`.execute(trx)
+    set_config('fleet.request_id', ${tag.requestId ?? ''}, true),
+    set_config('fleet.organization_id', ${scope ?? ''}, true)`.execute(trx)
 }
 
 export interface AuditEvent extends AuditTag {

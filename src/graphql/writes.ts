@@ -6,13 +6,14 @@ import type { GraphQLContext } from './context.js'
 /**
  * Runs a mutation's writes in one transaction tagged for the audit trail: the audit_row trigger
  * records every changed row with the viewer (or `actor`, for sign-in), the mutation's name and
- * the request id, and commits or rolls back with the change itself. Inside a transaction already
- * (a write calling another), the work joins it.
+ * the request id, and commits or rolls back with the change itself. The transaction may write
+ * the rows of the viewer's (or actor's) organization only (migration 0009). Inside a transaction
+ * already (a write calling another), the work joins it.
  */
 export async function write<T> (
   ctx: GraphQLContext,
   work: (trx: Kysely<Database>) => Promise<T>,
-  actor?: { id: string, role: Role }
+  actor?: { id: string, role: Role, organization_id: string }
 ): Promise<T> {
   if (ctx.db.isTransaction) return await work(ctx.db)
   return await ctx.db.transaction().execute(async (trx) => {
@@ -21,7 +22,7 @@ export async function write<T> (
       actorRole: actor?.role ?? ctx.viewer?.role ?? null,
       operation: ctx.field ?? 'unknown',
       requestId: ctx.requestId
-    })
+    }, actor?.organization_id ?? ctx.viewer?.organizationId ?? null)
     return await work(trx)
   })
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { DatabaseTarget } from '../../src/database/connect.js'
-import { DATABASE_PREFIX, databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE } from './environment.js'
+import { DATABASE_PREFIX, databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE, TEST_ROLE } from './environment.js'
 
 interface Teardown {
   teardown: (fn: () => unknown) => void
@@ -20,12 +20,12 @@ async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A database of this test's own on the PostgreSQL server (dropped at teardown). */
+/** A database of this test's own on the PostgreSQL server, owned by TEST_ROLE (dropped at teardown). */
 export async function createDatabase (t: Teardown, options: { fromTemplate: boolean }): Promise<{ name: string, url: string }> {
   if (SERVER_URL === undefined) throw new Error('createDatabase needs DATABASE_URL')
   const name = `${DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
   await admin(async (client) => {
-    await client.query(`CREATE DATABASE ${name}${options.fromTemplate ? ` TEMPLATE ${TEMPLATE_DATABASE}` : ''}`)
+    await client.query(`CREATE DATABASE ${name} OWNER ${TEST_ROLE}${options.fromTemplate ? ` TEMPLATE ${TEMPLATE_DATABASE}` : ''}`)
   })
   t.teardown(async () => { await admin(async (client) => { await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) }) })
   return { name, url: databaseUrl(name) }

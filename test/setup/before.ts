@@ -6,7 +6,7 @@ import { seedDemo } from '../../db/seeds/demo.js'
 import { connectDatabase } from '../../src/database/connect.js'
 import type { Database } from '../../src/database/schema.js'
 import { migrateUp } from '../../src/database/migrator.js'
-import { databaseUrl, PGLITE_SNAPSHOT, SEED_NOW, SERVER_URL, TEMPLATE_DATABASE } from '../helpers/environment.js'
+import { databaseUrl, PGLITE_SNAPSHOT, SEED_NOW, SERVER_URL, TEMPLATE_DATABASE, TEST_ROLE } from '../helpers/environment.js'
 
 // Runs once before the test files: builds a migrated, seeded template that every test file
 // clones into a database of its own (CREATE DATABASE ... TEMPLATE on PostgreSQL, a data
@@ -31,7 +31,9 @@ if (SERVER_URL !== undefined) {
     if (!isAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
   }
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`)
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`)
+  // Created once per server; two runs starting together may both try.
+  await admin.query(`DO $$ BEGIN CREATE ROLE ${TEST_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE} OWNER ${TEST_ROLE}`)
   await admin.end()
   const handle = connectDatabase({ kind: 'postgres', url: databaseUrl(TEMPLATE_DATABASE), pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 5000, statementTimeoutMs: 0 } })
   await migrateUp(handle.db)

@@ -179,7 +179,7 @@ export class SingleSignOn {
     let linked: boolean
     try {
       linked = await db.transaction().execute(async (trx) => {
-        await tagTransaction(trx, { actorId: user.id, actorRole: user.role, operation: 'singleSignOn', requestId: null })
+        await tagTransaction(trx, { actorId: user.id, actorRole: user.role, operation: 'singleSignOn', requestId: null }, user.organization_id)
         const result = await trx.updateTable('users')
           .set({ oidc_issuer: this.options.issuer, oidc_subject: identity.subject })
           .where('id', '=', user.id)

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
+import { tagTransaction } from '../../database/audit.js'
 import type { Database } from '../../database/schema.js'
 import type { MaintenanceResult, PositionPartitions } from './partitions.js'
 import { deleteTrips, detachTrip, findSilentTrips, lockSilentTrip, saveTrips } from './storage.js'
@@ -34,6 +35,7 @@ export async function maintainTelematics (db: Kysely<Database>, config: Config, 
   let discardedTrips = 0
   for (const candidate of await findSilentTrips(db, before)) {
     await db.transaction().execute(async (trx) => {
+      await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'telematics maintenance', requestId: null }, candidate.organization_id)
       const silent = await lockSilentTrip(trx, candidate, before)
       if (silent === null) return
       const { ended, discarded } = closeSilentTrip(silent.trip, silent.lastMovingAt, settings.minTripMeters)

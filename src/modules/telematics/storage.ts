@@ -27,18 +27,23 @@ function revive<T> (json: Record<string, unknown> | null, dates: readonly string
 
 /**
  * Locks the vehicles of a batch (in id order: concurrent batches never deadlock), so that batches
- * of one vehicle run one after the other. It also marks the transaction as telemetry (one round
- * trip less per batch): odometer updates that follow are not edits (see migration 0008). Returns
- * the ids found.
+ * of one vehicle run one after the other. The same statement (one round trip less per batch) marks
+ * the transaction as telemetry, so that odometer updates that follow are not edits (migration
+ * 0008), and sets its write scope to the organization (migration 0009). The settings come first:
+ * the lateral subquery reads them, so PostgreSQL must compute them before the write policy checks
+ * the locked rows. Returns the ids found.
  */
 export async function lockVehicles (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
     /* telematics.lockVehicles */
-    with telemetry_mode as (select set_config('fleet.telemetry', 'on', true) as mode)
-    select v.id from vehicles v cross join telemetry_mode
-     where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))
-     order by v.id
-       for no key update of v`.execute(trx)
+    select locked.id
+      from (select set_config('fleet.telemetry', 'on', true), set_config('fleet.organization_id', ${organizationId}, true)) as mode (telemetry, scope)
+     cross join lateral (
+       select v.id from vehicles v
+        where v.organization_id = mode.scope::uuid and v.id = any(cast(${vehicleIds} as uuid[]))
+        order by v.id
+          for no key update
+     ) as locked`.execute(trx)
   return rows.map((row) => row.id)
 }
 
