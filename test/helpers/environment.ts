@@ -28,6 +28,6 @@ export function databaseUrl (name: string, base = SERVER_URL as string, user = T
   const url = new URL(base)
   url.pathname = `/${name}`
   url.username = user
-  url.password = ''
+  if (user === TEST_ROLE) url.password = TEST_ROLE
   return url.toString()
 }

@@ -31,8 +31,10 @@ if (SERVER_URL !== undefined) {
     if (!isAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
   }
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`)
-  // Created once per server; two runs starting together may both try.
-  await admin.query(`DO $$ BEGIN CREATE ROLE ${TEST_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
+  // Created once per server (DATABASE_URL's user must be allowed to: CI's is a superuser); two
+  // runs starting together may both try. The password serves servers that ask for one.
+  await admin.query(`DO $$ BEGIN CREATE ROLE ${TEST_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD '${TEST_ROLE}';
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`)
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE} OWNER ${TEST_ROLE}`)
   await admin.end()
   const handle = connectDatabase({ kind: 'postgres', url: databaseUrl(TEMPLATE_DATABASE), pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 5000, statementTimeoutMs: 0 } })
