@@ -120,7 +120,7 @@ export const settings = {
   HOST: text('Interface to listen on. The container image sets `0.0.0.0`.', '127.0.0.1'),
   PORT: integer('HTTP port.', 3001, 0, 65535),
   LOG_LEVEL: oneOf('pino log level.', 'info', LOG_LEVELS),
-  DATABASE_URL: url('PostgreSQL connection string. Unset: the embedded PGlite database under `DATA_DIR` (not allowed in production).', POSTGRES),
+  DATABASE_URL: url('PostgreSQL connection string, as the role that owns the tables: not a superuser or `BYPASSRLS` role, which the tenant write policies do not bind (docs/security.md). Unset: the embedded PGlite database under `DATA_DIR` (not allowed in production).', POSTGRES),
   DATABASE_READ_URL: url('Optional read replica; reads go there, writes and read-after-write to `DATABASE_URL`.', POSTGRES),
   REPLICA_CHECK_INTERVAL_MS: integer('How often the read replica is checked; while it does not answer, queries read from the primary.', 5000, 100, 600000),
   DB_POOL_MAX: integer('Maximum connections in the pool (per replica of the service).', 20, 1, 1000),
