@@ -1,8 +1,11 @@
 import { SignJWT } from 'jose'
 import { sql } from 'kysely'
+import pg from 'pg'
 import t from 'tap'
 import { buildTestApp, codes } from './helpers/app.js'
 import { demoDatabase, usingPostgres } from './helpers/database.js'
+import { ok } from './helpers/graphql.js'
+import { tcpProxy } from './helpers/tcp.js'
 
 // Errors are part of the contract: a code in extensions, the field at fault where there is one,
 // no SQL or stack traces, and a 4xx (never a 500) for anything the client got wrong.
@@ -110,6 +113,43 @@ void t.test('an unreachable database becomes SERVICE_UNAVAILABLE, not a crash', 
   t.same(codes(response), ['SERVICE_UNAVAILABLE'])
   t.equal(response.status, 503)
   t.notMatch(JSON.stringify(response), /127\.0\.0\.1|ECONNREFUSED|nowhere/, 'no host names or driver errors')
+})
+
+void t.test('a connection cut under a running statement becomes SERVICE_UNAVAILABLE, not a crash', { skip: usingPostgres ? false : 'needs PostgreSQL over TCP' }, async (t) => {
+  const target = await demoDatabase(t)
+  if (target.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  const upstream = new URL(target.url)
+  const proxy = await tcpProxy(t, Number(upstream.port === '' ? 5432 : upstream.port))
+  upstream.host = `127.0.0.1:${proxy.port}`
+  const { gql, login } = await buildTestApp(t, { database: { ...target, url: upstream.toString() }, env: { CACHE_TTL_SECONDS: '0' } })
+  const token = await login('fleet_manager@fleet.example')
+  const facility = ok(await gql<any>('{ facilities(first: 1) { nodes { id version } } }', {}, token)).facilities.nodes[0]
+
+  // Another session holds the facility's row, so the mutation's UPDATE waits on a checked-out
+  // connection; then that connection is cut (a failover, a network fault).
+  const blocker = new pg.Client({ connectionString: target.url })
+  await blocker.connect()
+  t.teardown(async () => { await blocker.end() })
+  await blocker.query('begin')
+  // (A lock for writing needs a write scope: the write policies hide the row otherwise.)
+  await blocker.query("select set_config('fleet.organization_id', '*', true)")
+  t.equal((await blocker.query('select id from facilities where id = $1 for update', [facility.id])).rowCount, 1)
+  const pending = gql('mutation ($id: ID!, $v: Int!) { updateFacility(id: $id, input: { expectedVersion: $v, name: "Cut off" }) { name } }', { id: facility.id, v: facility.version }, token)
+  for (let waited = 0; ; waited += 20) {
+    const { rows } = await blocker.query("select count(*)::int as n from pg_stat_activity where application_name = 'fleet-api' and wait_event_type = 'Lock'")
+    if (rows[0].n > 0) break
+    if (waited > 10_000) throw new Error('the mutation never waited on the lock')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  proxy.reset()
+  const cut = await pending
+  t.same(codes(cut), ['SERVICE_UNAVAILABLE'], 'the request is answered, as an outage')
+  t.equal(cut.status, 503)
+  await blocker.query('rollback')
+
+  const after = ok(await gql<any>('query ($id: ID!) { facility(id: $id) { name version } }', { id: facility.id }, token)).facility
+  t.same(after, { name: after.name, version: facility.version }, 'the service goes on with fresh connections; nothing was written')
+  t.not(after.name, 'Cut off')
 })
 
 void t.test('request ids: honoured when sane, generated otherwise, always returned', async (t) => {

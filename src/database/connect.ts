@@ -75,6 +75,11 @@ export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = 
     // An idle client losing its server (failover, restart) must not crash the process;
     // the pool discards it and the next checkout opens a fresh connection.
     pool.on('error', (err) => { onPoolError?.(err) })
+    // A checked-out client has no listener of the pool's: its server going away mid-request (a
+    // failover, a cut connection) would be an uncaught 'error' event, which ends the process. Its
+    // query fails with that error instead (answered as SERVICE_UNAVAILABLE), and the pool drops
+    // the client when it comes back; while idle, the listener above reports it.
+    pool.on('connect', (client) => { client.on('error', () => {}) })
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log })
     return {
       db,

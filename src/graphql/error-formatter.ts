@@ -23,6 +23,12 @@ interface DatabaseError {
 
 const POOL_TIMEOUT = /timeout exceeded when trying to connect/i
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE'])
+/** pg's own errors, without a code, for a connection that went away under a query or a transaction. */
+const CONNECTION_LOST = /^Connection terminated|encountered a connection error and is not queryable/
+
+function connectionLost (err: unknown): boolean {
+  return err instanceof Error && (CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '') || CONNECTION_LOST.test(err.message))
+}
 
 function isDatabaseError (err: unknown): err is DatabaseError {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
@@ -117,7 +123,7 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
     log.error({ err: original, path: error.path }, 'Connection pool exhausted')
     return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'Connection pool exhausted; try again shortly'), status: 503 }
   }
-  if (original instanceof Error && CONNECTION_CODES.has((original as NodeJS.ErrnoException).code ?? '')) {
+  if (connectionLost(original)) {
     options.onDatabaseUnreachable?.('connection')
     log.error({ err: original, path: error.path }, 'database unreachable')
     return { error: withCode(error, { code: 'SERVICE_UNAVAILABLE' }, 'The database is unavailable; try again shortly'), status: 503 }
@@ -140,7 +146,7 @@ export function databaseUnavailable (err: unknown): string | null {
     return mapped?.code === 'SERVICE_UNAVAILABLE' ? mapped.message : null
   }
   if (err instanceof Error && POOL_TIMEOUT.test(err.message)) return 'Connection pool exhausted; try again shortly'
-  if (err instanceof Error && CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '')) return 'The database is unavailable; try again shortly'
+  if (connectionLost(err)) return 'The database is unavailable; try again shortly'
   return null
 }
 
