@@ -102,7 +102,8 @@ void t.test('Redis stopped, hung, black-holed and restarted empty: clients never
   const redis = await privateRedis(t)
   const proxy = await tcpProxy(t, redis.port)
   const database = await demoDatabase(t)
-  const app = await buildTestApp(t, { database, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, HEALTH_CACHE_MS: '0' } })
+  // The production command timeout: how long a sick Redis may hold a request up.
+  const app = await buildTestApp(t, { database, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, HEALTH_CACHE_MS: '0', REDIS_COMMAND_TIMEOUT_MS: '50' } })
   const token = await app.login('fleet_manager@fleet.example')
   const redisHealth = async () => (await app.app.inject('/health')).json()
   await everythingWorks(t, app, token, 'healthy')
