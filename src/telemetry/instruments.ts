@@ -25,7 +25,7 @@ export function classifyDatabaseError (error: unknown): DatabaseFailureKind {
     if (code === '57014') return 'timeout'
     if (code.startsWith('08') || code.startsWith('57P') || code.startsWith('53') || code.startsWith('E')) return 'connection'
   }
-  if (/timeout exceeded when trying to connect|Connection terminated/i.test(message)) return 'connection'
+  if (/timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable/i.test(message)) return 'connection'
   return 'other'
 }
 
