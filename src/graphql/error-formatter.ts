@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { GraphQLError, type GraphQLFormattedError } from 'graphql'
 import type { ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
+import { connectionLost, poolExhausted } from '../database/failures.js'
 import type { ConstraintMeaning } from '../modules/index.js'
 import { AppError, ERROR_CODES, type ErrorCode, type ErrorExtensions } from './errors.js'
 
@@ -21,14 +22,6 @@ interface DatabaseError {
   constraint?: string
 }
 
-const POOL_TIMEOUT = /timeout exceeded when trying to connect/i
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE'])
-/** pg's own errors, without a code, for a connection that went away under a query or a transaction. */
-const CONNECTION_LOST = /^Connection terminated|encountered a connection error and is not queryable/
-
-function connectionLost (err: unknown): boolean {
-  return err instanceof Error && (CONNECTION_CODES.has((err as NodeJS.ErrnoException).code ?? '') || CONNECTION_LOST.test(err.message))
-}
 
 function isDatabaseError (err: unknown): err is DatabaseError {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
@@ -117,7 +110,7 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
       }
     }
   }
-  if (original instanceof Error && POOL_TIMEOUT.test(original.message)) {
+  if (poolExhausted(original)) {
     options.onPoolExhausted?.()
     options.onDatabaseUnreachable?.('connection')
     log.error({ err: original, path: error.path }, 'Connection pool exhausted')
@@ -145,7 +138,7 @@ export function databaseUnavailable (err: unknown): string | null {
     const mapped = databaseError(err, {})
     return mapped?.code === 'SERVICE_UNAVAILABLE' ? mapped.message : null
   }
-  if (err instanceof Error && POOL_TIMEOUT.test(err.message)) return 'Connection pool exhausted; try again shortly'
+  if (poolExhausted(err)) return 'Connection pool exhausted; try again shortly'
   if (connectionLost(err)) return 'The database is unavailable; try again shortly'
   return null
 }

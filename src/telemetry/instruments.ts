@@ -1,6 +1,7 @@
 import client from '@prometheus-io/client'
 import type { LogEvent } from 'kysely'
 import type { PoolStats } from '../database/connect.js'
+import { connectionLost, poolExhausted } from '../database/failures.js'
 import { ERROR_CODES } from '../graphql/errors.js'
 
 // The service's own Prometheus metrics. Bucket edges sit on the runbook's objectives (requests:
@@ -19,13 +20,12 @@ export type DatabaseFailureKind = 'connection' | 'timeout' | 'constraint' | 'oth
 
 export function classifyDatabaseError (error: unknown): DatabaseFailureKind {
   const code = (error as { code?: unknown } | null)?.code
-  const message = error instanceof Error ? error.message : ''
   if (typeof code === 'string') {
     if (code.startsWith('23')) return 'constraint'
     if (code === '57014') return 'timeout'
     if (code.startsWith('08') || code.startsWith('57P') || code.startsWith('53') || code.startsWith('E')) return 'connection'
   }
-  if (/timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable/i.test(message)) return 'connection'
+  if (poolExhausted(error) || connectionLost(error)) return 'connection'
   return 'other'
 }
 
