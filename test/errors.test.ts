@@ -3,9 +3,8 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import t from 'tap'
 import { buildTestApp, codes } from './helpers/app.js'
-import { demoDatabase, usingPostgres } from './helpers/database.js'
+import { demoDatabase, proxiedDemoDatabase, usingPostgres } from './helpers/database.js'
 import { ok } from './helpers/graphql.js'
-import { tcpProxy } from './helpers/tcp.js'
 
 // Errors are part of the contract: a code in extensions, the field at fault where there is one,
 // no SQL or stack traces, and a 4xx (never a 500) for anything the client got wrong.
@@ -116,18 +115,14 @@ void t.test('an unreachable database becomes SERVICE_UNAVAILABLE, not a crash', 
 })
 
 void t.test('a connection cut under a running statement becomes SERVICE_UNAVAILABLE, not a crash', { skip: usingPostgres ? false : 'needs PostgreSQL over TCP' }, async (t) => {
-  const target = await demoDatabase(t)
-  if (target.kind !== 'postgres') throw new Error('expected PostgreSQL')
-  const upstream = new URL(target.url)
-  const proxy = await tcpProxy(t, Number(upstream.port === '' ? 5432 : upstream.port))
-  upstream.host = `127.0.0.1:${proxy.port}`
-  const { gql, login } = await buildTestApp(t, { database: { ...target, url: upstream.toString() }, env: { CACHE_TTL_SECONDS: '0' } })
+  const { database, direct, proxy } = await proxiedDemoDatabase(t)
+  const { gql, login } = await buildTestApp(t, { database, env: { CACHE_TTL_SECONDS: '0' } })
   const token = await login('fleet_manager@fleet.example')
   const facility = ok(await gql<any>('{ facilities(first: 1) { nodes { id version } } }', {}, token)).facilities.nodes[0]
 
   // Another session holds the facility's row, so the mutation's UPDATE waits on a checked-out
   // connection; then that connection is cut (a failover, a network fault).
-  const blocker = new pg.Client({ connectionString: target.url })
+  const blocker = new pg.Client({ connectionString: direct.url })
   await blocker.connect()
   t.teardown(async () => { await blocker.end() })
   await blocker.query('begin')

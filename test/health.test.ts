@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
-import { demoDatabase, usingPostgres } from './helpers/database.js'
-import { stallingServer, tcpProxy } from './helpers/tcp.js'
+import { proxiedDemoDatabase, usingPostgres } from './helpers/database.js'
+import { stallingServer } from './helpers/tcp.js'
 
 // The runbook's health endpoints: shapes, status codes per state, and answers within the
 // runbook's probe timeouts (liveness 1 s, readiness 3 s, health 5 s, startup 10 s, metrics 2 s)
@@ -81,12 +81,8 @@ void t.test('a hung database: every probe still answers within its runbook timeo
 })
 
 void t.test('a slow database is degraded, not down', { skip: usingPostgres ? false : 'needs PostgreSQL behind a TCP proxy (PGlite is in-process)' }, async (t) => {
-  const target = await demoDatabase(t)
-  if (target.kind !== 'postgres') throw new Error('expected PostgreSQL')
-  const upstream = new URL(target.url)
-  const proxy = await tcpProxy(t, Number(upstream.port === '' ? 5432 : upstream.port))
-  upstream.host = `127.0.0.1:${proxy.port}`
-  const { app } = await buildTestApp(t, { database: { ...target, url: upstream.toString() }, env: { HEALTH_DB_SLOW_MS: '100', HEALTH_CACHE_MS: '0' } })
+  const { database, proxy } = await proxiedDemoDatabase(t)
+  const { app } = await buildTestApp(t, { database, env: { HEALTH_DB_SLOW_MS: '100', HEALTH_CACHE_MS: '0' } })
   t.equal((await app.inject('/health')).json().checks.database.status, 'ok', 'fast at first')
   proxy.delay(150)
   const response = await app.inject('/health')

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
-import { demoDatabase, usingPostgres } from './helpers/database.js'
+import { demoDatabase, proxiedDemoDatabase, usingPostgres } from './helpers/database.js'
 import { dataFetcher } from './helpers/graphql.js'
-import { tcpProxy } from './helpers/tcp.js'
 
 // DATABASE_READ_URL: queries read from the replica; a mutation writes to the primary and reads
 // what it wrote from there in the same request. Two independent copies of the demo database
@@ -11,12 +10,8 @@ import { tcpProxy } from './helpers/tcp.js'
 
 void t.test('queries read the replica, mutations the primary, and a dead replica falls back', { skip: usingPostgres ? false : 'needs two PostgreSQL databases', timeout: 60_000 }, async (t) => {
   const primary = await demoDatabase(t)
-  const replicaDb = await demoDatabase(t)
-  if (primary.kind !== 'postgres' || replicaDb.kind !== 'postgres') throw new Error('expected PostgreSQL')
-  const upstream = new URL(replicaDb.url)
-  const proxy = await tcpProxy(t, Number(upstream.port === '' ? 5432 : upstream.port))
-  upstream.host = `127.0.0.1:${proxy.port}`
-  const replica = { ...replicaDb, url: upstream.toString(), pool: { ...replicaDb.pool, connectionTimeoutMs: 500 } }
+  const { database: replicaDb, proxy } = await proxiedDemoDatabase(t)
+  const replica = { ...replicaDb, pool: { ...replicaDb.pool, connectionTimeoutMs: 500 } }
   const { gql, login, app } = await buildTestApp(t, {
     database: primary,
     readDatabase: replica,

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { buildTestApp, codes } from './helpers/app.js'
-import { demoDatabase, usingPostgres } from './helpers/database.js'
+import { demoDatabase, proxiedDemoDatabase, usingPostgres } from './helpers/database.js'
 import { startScript } from './helpers/process.js'
-import { tcpProxy } from './helpers/tcp.js'
 
 // Behaviour under stress, proven: overload sheds load, an exhausted pool answers
 // SERVICE_UNAVAILABLE and recovers, SIGTERM drains in-flight requests and exits 0.
@@ -68,13 +67,9 @@ void t.test('pool exhausted: SERVICE_UNAVAILABLE "Connection pool exhausted", co
 })
 
 void t.test('SIGTERM mid-request: readiness 503 at once, the request completes, exit 0', { skip: POSTGRES_ONLY, timeout: 120_000 }, async (t) => {
-  const target = await demoDatabase(t)
-  if (target.kind !== 'postgres') throw new Error('expected PostgreSQL')
-  const upstream = new URL(target.url)
-  const proxy = await tcpProxy(t, Number(upstream.port === '' ? 5432 : upstream.port))
-  upstream.host = `127.0.0.1:${proxy.port}`
+  const { database, proxy } = await proxiedDemoDatabase(t)
   const server = startScript(t, 'src/server.ts', [], {
-    env: { DATABASE_URL: upstream.toString(), PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '10000' }
+    env: { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '10000' }
   })
   const base = (await server.waitForOutput(/Fleet API is ready: (http:\/\/[^/]+)\/graphql/))[1] as string
   const login = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { login(email: "viewer@fleet.example", password: "fleet-demo") { accessToken } }' }) })

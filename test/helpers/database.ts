@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { DatabaseTarget } from '../../src/database/connect.js'
 import { DATABASE_PREFIX, databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE, TEST_ROLE } from './environment.js'
+import { type Proxy, tcpProxy } from './tcp.js'
 
 interface Teardown {
   teardown: (fn: () => unknown) => void
@@ -38,4 +39,19 @@ export async function demoDatabase (t: Teardown): Promise<DatabaseTarget> {
   }
   const { url } = await createDatabase(t, { fromTemplate: true })
   return { kind: 'postgres', url, pool: { max: 10, idleTimeoutMs: 10_000, connectionTimeoutMs: 5000, statementTimeoutMs: 15_000 } }
+}
+
+type PostgresTarget = Extract<DatabaseTarget, { kind: 'postgres' }>
+
+/**
+ * A demo database of this test's own reached through a TCP proxy the test can slow down, cut or
+ * black-hole (`database`), and the same database reached directly (`direct`).
+ */
+export async function proxiedDemoDatabase (t: Teardown): Promise<{ database: PostgresTarget, direct: PostgresTarget, proxy: Proxy }> {
+  const direct = await demoDatabase(t)
+  if (direct.kind !== 'postgres') throw new Error('a TCP proxy needs PostgreSQL')
+  const url = new URL(direct.url)
+  const proxy = await tcpProxy(t, Number(url.port === '' ? 5432 : url.port))
+  url.host = `127.0.0.1:${proxy.port}`
+  return { database: { ...direct, url: url.toString() }, direct, proxy }
 }
