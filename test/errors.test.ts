@@ -131,7 +131,7 @@ void t.test('a connection cut under a running statement becomes SERVICE_UNAVAILA
   t.equal((await blocker.query('select id from facilities where id = $1 for update', [facility.id])).rowCount, 1)
   const pending = gql('mutation ($id: ID!, $v: Int!) { updateFacility(id: $id, input: { expectedVersion: $v, name: "Cut off" }) { name } }', { id: facility.id, v: facility.version }, token)
   for (let waited = 0; ; waited += 20) {
-    const { rows } = await blocker.query("select count(*)::int as n from pg_stat_activity where application_name = 'fleet-api' and wait_event_type = 'Lock'")
+    const { rows } = await blocker.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'fleet-api' and wait_event_type = 'Lock'")
     if (rows[0].n > 0) break
     if (waited > 10_000) throw new Error('the mutation never waited on the lock')
     await new Promise((resolve) => setTimeout(resolve, 20))
@@ -143,7 +143,7 @@ void t.test('a connection cut under a running statement becomes SERVICE_UNAVAILA
   await blocker.query('rollback')
 
   const after = ok(await gql<any>('query ($id: ID!) { facility(id: $id) { name version } }', { id: facility.id }, token)).facility
-  t.same(after, { name: after.name, version: facility.version }, 'the service goes on with fresh connections; nothing was written')
+  t.equal(after.version, facility.version, 'the service goes on with fresh connections; nothing was written')
   t.not(after.name, 'Cut off')
 })
 
