@@ -69,7 +69,7 @@ void t.test('pool exhausted: SERVICE_UNAVAILABLE "Connection pool exhausted", co
 void t.test('SIGTERM mid-request: readiness 503 at once, the request completes, exit 0', { skip: POSTGRES_ONLY, timeout: 120_000 }, async (t) => {
   const { database, proxy } = await proxiedDemoDatabase(t)
   const server = startScript(t, 'src/server.ts', [], {
-    env: { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_GRACE_MS: '10000' }
+    env: { DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'info', MIGRATE_ON_START: 'false', SHUTDOWN_DELAY_MS: '3000', SHUTDOWN_GRACE_MS: '10000' }
   })
   const base = (await server.waitForOutput(/Fleet API is ready: (http:\/\/[^/]+)\/graphql/))[1] as string
   const login = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { login(email: "viewer@fleet.example", password: "fleet-demo") { accessToken } }' }) })
@@ -80,7 +80,9 @@ void t.test('SIGTERM mid-request: readiness 503 at once, the request completes, 
   const slow = fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ vehicles { totalCount } }' }) })
   await new Promise((resolve) => setTimeout(resolve, 300))
   server.child.kill('SIGTERM')
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // Once the signal is handled (not after a guessed sleep: a busy machine may take longer), well
+  // within the 3 s the listener stays open for the load balancer to notice.
+  await server.waitForOutput(/shutting down: draining/)
   t.equal((await fetch(`${base}/health/readiness`)).status, 503, 'readiness turns 503 at once')
   t.equal((await fetch(`${base}/health/liveness`)).status, 200, 'while still alive')
 
