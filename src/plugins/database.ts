@@ -59,18 +59,28 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
   // replica outage costs capacity, not availability.
   let replicaUp = replica !== null
   app.decorate('readDb', { getter: () => replica !== null && replicaUp ? replica.db : handle.db })
+  // One check at a time, the next one scheduled when the last has answered: overlapping checks
+  // could finish out of order, and a stale "down" from a check that timed out during an outage
+  // would overrule the fresh "up" that followed it.
   let monitor: NodeJS.Timeout | undefined
+  let closing = false
   if (replica !== null) {
     const check = async () => {
       const up = await withTimeout(sql`SELECT 1`.execute(replica.db), options.replicaCheck.timeoutMs).then(() => true, () => false)
+      if (closing) return
       if (up !== replicaUp) app.log.warn({ replica: up ? 'up' : 'down' }, up ? 'read replica answers again: queries read from it' : 'read replica not answering: queries read from the primary')
       replicaUp = up
+      schedule()
     }
-    monitor = setInterval(() => { void check() }, options.replicaCheck.intervalMs)
-    monitor.unref()
+    const schedule = () => {
+      monitor = setTimeout(() => { void check() }, options.replicaCheck.intervalMs)
+      monitor.unref()
+    }
+    schedule()
   }
   app.addHook('onClose', async () => {
-    clearInterval(monitor)
+    closing = true
+    clearTimeout(monitor)
     await handle.close()
     await replica?.close()
   })
