@@ -439,7 +439,6 @@ void t.test('tenant isolation: every root field, called by organization other wi
         return client
       }
       const [ofA, ofB, viewerOfB] = [await listen(token.aAdmin), await listen(token.bAdmin), await listen(token.bViewer)]
-      await sleep(300) // the subscriptions reach the event bus
       await (PLAN.Subscription[rf.name] as Extract<Plan, { kind: 'event' }>).trigger(c)
       await ofA.waitFor(1)
       await sleep(500)

@@ -178,7 +178,6 @@ void t.test('vehicleChanged: a DRIVER hears only of its own vehicle, others of t
   }
   const driver = await listen(driverToken)
   const mechanic = await listen(await login('mechanic@fleet.example'))
-  await new Promise((resolve) => setTimeout(resolve, 300))
   const rename = 'mutation ($id: ID!, $v: Int!, $name: String!) { updateVehicle(id: $id, input: { expectedVersion: $v, name: $name }) { id } }'
   await manager(rename, { id: other.id, v: other.version, name: 'Someone else\'s' })
   await manager(rename, { id: ownVehicle, v: own.vehicle.version, name: 'The driver\'s own' })
@@ -220,7 +219,6 @@ void t.test('a role change reaches an open subscription from its next event on',
   const url = `${(await app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws')}/graphql`
   const client = await subscribe(t, url, `Bearer ${viewerToken}`, 'subscription { vehicleChanged { vehicle { name } } }')
   if ('refused' in client) throw new Error(`subscription refused: ${client.refused}`)
-  await new Promise((resolve) => setTimeout(resolve, 300))
   await rename('Seen as a viewer')
   await client.waitFor(1)
   // Demoted to DRIVER with no driver record: the very next event is not its own vehicle's.

@@ -25,7 +25,6 @@ void t.test(`vehicleChanged through Redis${usingPostgres ? ', across two replica
   const demoOnB = await subscribe(t, url, `Bearer ${await b.login('viewer@fleet.example')}`, SUBSCRIPTION) as SubscriptionClient
   const otherOnB = await subscribe(t, url, `Bearer ${await b.login('viewer@other.example')}`, SUBSCRIPTION) as SubscriptionClient
   t.ok(Array.isArray(demoOnB.events) && Array.isArray(otherOnB.events), 'both subscribers connected and acknowledged')
-  await new Promise((resolve) => setTimeout(resolve, 300)) // SUBSCRIBE reaches Redis
 
   const onA = dataFetcher(a.gql, await a.login('fleet_manager@fleet.example'))
   const vehicle = (await onA<any>('{ vehicles(first: 1, filter: { status: [ACTIVE] }) { nodes { id version } } }')).vehicles.nodes[0]
@@ -46,6 +45,14 @@ void t.test(`vehicleChanged through Redis${usingPostgres ? ', across two replica
   t.equal(otherEvents.length, 1, 'the other organization got only its own event')
   t.equal(demoOnB.events.length, 3, 'and demo never saw it')
   t.notOk(JSON.stringify(otherEvents).includes(vehicle.id), 'no demo vehicle id reached the other organization')
+
+  // The gauge operators watch: both subscriptions counted on B while open, none once closed.
+  const open = async (): Promise<string | undefined> => /^fleet_api_graphql_subscriptions_open\{field="Subscription\.vehicleChanged"\} (\S+)$/m.exec((await b.app.inject('/health/metrics')).body)?.[1]
+  t.equal(await open(), '2', 'two subscriptions open on B')
+  demoOnB.close()
+  otherOnB.close()
+  for (const until = Date.now() + 10_000; await open() !== '0' && Date.now() < until;) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(await open(), '0', 'closed subscriptions are no longer counted')
 })
 
 void t.test('connection_init without a valid token is refused', async (t) => {

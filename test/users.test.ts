@@ -567,7 +567,6 @@ void t.test('deactivateUser ends the user\'s sessions at once; reactivateUser le
   const target = await subscribe(t, url, `Bearer ${session.accessToken}`, SUBSCRIPTION) as SubscriptionClient
   const control = await subscribe(t, url, `Bearer ${await login('dispatcher@fleet.example')}`, SUBSCRIPTION) as SubscriptionClient
   t.ok(Array.isArray(target.events) && Array.isArray(control.events), 'both subscribers connected')
-  await pause(300) // the subscriptions reach the emitter (Redis when configured)
 
   const manager = dataFetcher(gql, await login('fleet_manager@fleet.example'))
   const vehicle = (await manager<any>('{ vehicles(first: 1, filter: { status: [ACTIVE] }) { nodes { id version } } }')).vehicles.nodes[0] as { id: string, version: number }

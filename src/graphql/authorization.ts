@@ -58,10 +58,17 @@ async function recheckViewer (ctx: GraphQLContext): Promise<void> {
  * sessions ended, role) ends the subscription with the error that says why.
  */
 async function * checkedEvents (source: AsyncIterable<unknown>, ctx: GraphQLContext, access: Access, key: string): AsyncGenerator<unknown> {
-  for await (const event of source) {
-    await recheckViewer(ctx)
-    checkAccess(access, ctx, key)
-    yield event
+  // Counted from here: the topic is subscribed (in Redis too), so events published now arrive.
+  const open = ctx.app.instruments.subscriptionsOpen
+  open.inc({ field: key })
+  try {
+    for await (const event of source) {
+      await recheckViewer(ctx)
+      checkAccess(access, ctx, key)
+      yield event
+    }
+  } finally {
+    open.dec({ field: key })
   }
 }
 

@@ -111,6 +111,12 @@ export function createInstruments (build: BuildInfo) {
     labelNames: ['entity', 'result'] as const,
     registers
   })
+  const subscriptionsOpen = new client.Gauge({
+    name: 'fleet_api_graphql_subscriptions_open',
+    help: 'GraphQL subscriptions listening for events, by root field',
+    labelNames: ['field'] as const,
+    registers
+  })
   const positionsIngested = new client.Counter({
     name: 'fleet_api_positions_ingested_total',
     help: 'Positions received, by door (graphql, device, osmand) and result (accepted, duplicate, rejected)',
@@ -142,6 +148,7 @@ export function createInstruments (build: BuildInfo) {
     redisDuration,
     redisFailures,
     cacheRequests,
+    subscriptionsOpen,
     positionsIngested,
     setPoolStats: (read: () => PoolStats) => { poolStats = read },
     setMemoryLimit: (read: () => number) => { memoryLimit = read },

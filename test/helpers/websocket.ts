@@ -10,6 +10,8 @@ export interface SubscriptionClient {
   waitForEnd: (timeoutMs?: number) => Promise<{ type: 'error' | 'complete', payload: any }>
   /** Resolves once `count` events have arrived (rejects after `timeoutMs`). */
   waitFor: (count: number, timeoutMs?: number) => Promise<any[]>
+  /** Resolves with the first event that matches (rejects after `timeoutMs`). */
+  waitForEvent: (match: (event: any) => boolean, timeoutMs?: number) => Promise<any>
   close: () => void
 }
 
@@ -51,10 +53,11 @@ export async function subscribe (t: Teardown, url: string, authorization: string
     })
     return { refused: code }
   }
+  const listening = await openSubscriptions(url)
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }))
-  const waitUntil = async (done: () => boolean, timeoutMs: number, what: () => string): Promise<void> => {
+  const waitUntil = async (done: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> => {
     const until = Date.now() + timeoutMs
-    while (!done()) {
+    while (!await done()) {
       if (Date.now() > until) throw new Error(what())
       await new Promise<void>((resolve) => {
         waiters.push(resolve)
@@ -62,6 +65,9 @@ export async function subscribe (t: Teardown, url: string, authorization: string
       })
     }
   }
+  // Resolve once the server listens for the subscription's events (its gauge counts it), so an
+  // event caused right after cannot be missed; or once the server refused it.
+  await waitUntil(async () => client.end !== null || await openSubscriptions(url) > listening, 10_000, () => `the subscription never started listening: ${JSON.stringify(client.end)}`)
   return {
     events,
     get end () { return client.end },
@@ -73,6 +79,18 @@ export async function subscribe (t: Teardown, url: string, authorization: string
     waitFor: async (count, timeoutMs = 10_000) => {
       await waitUntil(() => events.length >= count, timeoutMs, () => `expected ${count} event(s), got ${events.length}: ${JSON.stringify(events)}`)
       return events
+    },
+    waitForEvent: async (match, timeoutMs = 10_000) => {
+      await waitUntil(() => events.some(match), timeoutMs, () => `no matching event among ${JSON.stringify(events)}`)
+      return events.find(match)
     }
   }
+}
+
+/** The server's count of subscriptions listening for events (`fleet_api_graphql_subscriptions_open`, all fields). */
+async function openSubscriptions (url: string): Promise<number> {
+  const metrics = await (await fetch(url.replace(/^ws/, 'http').replace(/\/graphql$/, '/health/metrics'))).text()
+  let open = 0
+  for (const [, value] of metrics.matchAll(/^fleet_api_graphql_subscriptions_open\{[^}]*\} (\S+)$/gm)) open += Number(value)
+  return open
 }

@@ -268,6 +268,7 @@ SERVICE_METRICS = {
     "fleet_api_graphql_errors_total", "fleet_api_db_query_failures_total", "fleet_api_db_pool_connections",
     "fleet_api_db_pool_exhausted_total", "fleet_api_redis_command_failures_total", "fleet_api_cache_requests_total",
     "fleet_api_build_info", "fleet_api_memory_limit_bytes", "fleet_api_positions_ingested_total",
+    "fleet_api_graphql_subscriptions_open",
 }
 RUNTIME_METRICS = {
     "process_resident_memory_bytes", "process_cpu_seconds_total", "nodejs_heap_size_used_bytes",
