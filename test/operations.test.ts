@@ -3,6 +3,7 @@ import { buildTestApp, codes } from './helpers/app.js'
 import { demoDatabase, usingPostgres } from './helpers/database.js'
 import { runScript } from './helpers/process.js'
 import { privateRedis } from './helpers/redis.js'
+import { switchesTopic } from '../src/modules/operations/catalog.js'
 
 // Runtime switches: feature flags (kill switches) and read-only maintenance mode, from GraphQL
 // (an organization's admin), from the ops CLI (the whole service) and from the environment.
@@ -95,34 +96,32 @@ void t.test('the ops CLI switches the whole service; every replica follows', { s
   const managerB = await b.login('fleet_manager@other.example')
   const adminB = await b.login('admin@other.example')
   const ops = async (...args: string[]) => await runScript('src/cli/ops.ts', args, { env: { DATABASE_URL: database.url } })
-  const settle = async () => { await new Promise((resolve) => setTimeout(resolve, 600)) }
-
+  // Without Redis each replica re-reads the switches every 200 ms: wait for that, not a guessed time.
   const flagOff = await ops('flag', 'assignments', 'off', 'incident 42')
   t.equal(flagOff.code, 0, flagOff.stderr)
-  await settle()
   const assign = 'mutation { endAssignment(id: "00000000-0000-4000-8000-000000000000") { id } }'
-  t.same(codes(await a.gql(assign, {}, managerA)), ['FEATURE_DISABLED'], 'replica A follows')
-  t.same(codes(await b.gql(assign, {}, managerB)), ['FEATURE_DISABLED'], 'replica B follows, for another organization too')
+  await eventually(t, async () => codes(await a.gql(assign, {}, managerA))[0] === 'FEATURE_DISABLED', 'replica A follows')
+  await eventually(t, async () => codes(await b.gql(assign, {}, managerB))[0] === 'FEATURE_DISABLED', 'replica B follows, for another organization too')
   const override = await b.gql<{ setFeatureFlag: { enabled: boolean, scope: string } }>(SET_FLAG, { name: 'assignments', enabled: true }, adminB)
   t.match(override.data?.setFeatureFlag, { enabled: false, scope: 'SERVICE' }, 'an organization cannot switch on what the service switched off')
   const status = await ops('status')
   t.match(status.stdout, /flag assignments: OFF \(incident 42\)/)
   await ops('flag', 'assignments', 'on')
-  await settle()
-  t.same(codes(await a.gql(assign, {}, managerA)), ['NOT_FOUND'], 'back on: the mutation runs (and finds nothing)')
+  await eventually(t, async () => codes(await a.gql(assign, {}, managerA))[0] === 'NOT_FOUND', 'back on: the mutation runs (and finds nothing)')
 
   const maintenanceOn = await ops('maintenance', 'on', 'Restoring from backup')
   t.equal(maintenanceOn.code, 0, maintenanceOn.stderr)
-  await settle()
   for (const [replica, token] of [[a, managerA], [b, managerB]] as const) {
+    // Probed with a mutation that changes nothing when it runs: a write before the switch applied would spoil the test.
+    await eventually(t, async () => codes(await replica.gql(assign, {}, token))[0] === 'MAINTENANCE', 'maintenance reaches the replica')
     const response = await replica.gql(CREATE_FACILITY, { code: 'OPS1' }, token)
     t.same(codes(response), ['MAINTENANCE'])
     t.equal(response.errors?.[0]?.message, 'Restoring from backup')
   }
   t.match((await ops('status')).stdout, /maintenance \(service\): ON since .*: Restoring from backup/)
   await ops('maintenance', 'off')
-  await settle()
-  t.equal((await a.gql(CREATE_FACILITY, { code: 'OPS1' }, managerA)).errors, undefined)
+  await eventually(t, async () => codes(await a.gql(assign, {}, managerA))[0] === 'NOT_FOUND', 'maintenance off on A')
+  t.equal((await a.gql(CREATE_FACILITY, { code: 'OPS1' }, managerA)).errors, undefined, 'writes again')
 
   const bad = await ops('flag', 'teleportation', 'off')
   t.equal(bad.code, 2)
@@ -139,7 +138,12 @@ void t.test('with Redis, a switch change reaches every replica at once', { skip:
   const b = await buildTestApp(t, { database, env })
   const adminA = await a.login('admin@fleet.example')
   const managerB = await b.login('fleet_manager@fleet.example')
-  await new Promise((resolve) => setTimeout(resolve, 300)) // subscriptions reach Redis
+  // Both replicas listen on the switches topic before anything is announced on it.
+  const listeners = async (): Promise<number> => Number(((await redis.client().pubsub('NUMSUB', switchesTopic(a.config.CACHE_NAMESPACE))) as [string, number])[1])
+  for (const until = Date.now() + 10_000; await listeners() < 2;) {
+    if (Date.now() > until) throw new Error('the replicas never subscribed to the switches topic')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   await a.gql(SET_FLAG, { name: 'facility-writes', enabled: false }, adminA)
   await eventually(t, async () => codes(await b.gql(CREATE_FACILITY, { code: 'PS1' }, managerB))[0] === 'FEATURE_DISABLED', 'GraphQL change on A applies on B')
   await a.gql(SET_FLAG, { name: 'facility-writes', enabled: true }, adminA)
@@ -154,7 +158,7 @@ void t.test('with Redis, a switch change reaches every replica at once', { skip:
 })
 
 async function eventually (t: Test, condition: () => Promise<boolean>, label: string): Promise<void> {
-  const until = Date.now() + 3000
+  const until = Date.now() + 10_000
   while (Date.now() < until) {
     if (await condition()) {
       t.pass(label)
@@ -162,5 +166,5 @@ async function eventually (t: Test, condition: () => Promise<boolean>, label: st
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  t.fail(`${label}: not within 3 s`)
+  t.fail(`${label}: not within 10 s`)
 }
