@@ -124,6 +124,7 @@ void t.test('metrics: the runbook series are exposed and promtool accepts the sc
     /^fleet_api_db_query_duration_seconds_bucket\{le="0\.1",statement="select"\}/m,
     /^fleet_api_db_pool_connections\{state="waiting"\} \d+$/m,
     /^fleet_api_build_info\{version="[^"]+",commit="[^"]+"\} 1$/m,
+    /^fleet_api_graphql_subscriptions_open\{field="Subscription\.alertRaised"\} 0$/m,
     /^fleet_api_memory_limit_bytes \d+/m,
     /^nodejs_heap_size_used_bytes \d+/m,
     /^process_resident_memory_bytes \d+/m,

@@ -35,6 +35,8 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   const { schema } = loadSchema()
   const limits = { maxTokens: config.MAX_QUERY_TOKENS, maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_QUERY_ALIASES }
   const resolvers = authorize(schema, mergeResolvers(moduleResolvers), permissions)
+  // Every subscription field has a series from the start (0), so dashboards show "none open" as 0.
+  for (const field of Object.keys(schema.getSubscriptionType()?.getFields() ?? {})) app.instruments.subscriptionsOpen.set({ field: `Subscription.${field}` }, 0)
   const validationRules = config.INTROSPECTION ? [] : [NoSchemaIntrospectionCustomRule]
   // Automatic persisted queries and the manifest's (src/graphql/persisted-queries.ts).
   const manifestProblems = config.PERSISTED_QUERIES === undefined ? [] : validateManifest(schema, config.PERSISTED_QUERIES, validationRules)
