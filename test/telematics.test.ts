@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
 import { buildTestApp, codes, type TestApp } from './helpers/app.js'
+import { demoDatabase, usingPostgres } from './helpers/database.js'
 import { drive, last, offset, type Point } from './helpers/drive.js'
 import { ok } from './helpers/graphql.js'
 
@@ -297,6 +298,39 @@ void t.test('a parked vehicle\'s GPS drift is neither a trip nor distance', asyn
   const v = await s.vehicle(vehicleId, from, new Date())
   t.equal(v.trips.totalCount, 0, 'no trip')
   t.ok(v.odometer - before.odometer < 1, 'drift adds little to the odometer')
+})
+
+void t.test('device tokens are read through the shared cache; a replaced one is refused at once on every replica', { skip: usingPostgres ? false : 'two replicas need one shared PostgreSQL database' }, async (t) => {
+  const database = await demoDatabase(t)
+  const env = { TELEMATICS_MAINTENANCE_INTERVAL_SECONDS: '0', POSITION_PUBLISH_INTERVAL_MS: '0' }
+  const a = await buildTestApp(t, { database, env })
+  const b = await buildTestApp(t, { database, env })
+  const manager = await a.login('fleet_manager@fleet.example')
+  const vehicleId = ok(await a.gql<any>('{ vehicles(first: 1, filter: { status: [ACTIVE] }) { nodes { id } } }', {}, manager)).vehicles.nodes[0].id as string
+  const token = ok(await a.gql<any>(ISSUE, { v: vehicleId }, manager)).issueDeviceToken.token as string
+  // A body the door refuses after it knows the device: what is left is the token lookup alone.
+  const lookUp = async (app: TestApp, as: string) => await app.app.inject({ method: 'POST', url: '/ingest/positions', headers: { authorization: `Bearer ${as}`, 'content-type': 'application/json' }, payload: '"text"' })
+  const statements = (response: Awaited<ReturnType<typeof lookUp>>) => Number(/desc="(\d+) statements"/.exec(String(response.headers['server-timing']))?.[1])
+  const hits = async (app: TestApp) => Number(/^fleet_api_cache_requests_total\{entity="device_tokens",result="hit"\} (\d+)$/m.exec((await app.app.inject('/health/metrics')).body)?.[1] ?? 0)
+
+  const cold = await lookUp(b, token)
+  t.equal(cold.statusCode, 400, 'the token is known (the body is what is refused)')
+  t.equal(statements(cold), 1, 'first use on B: one statement, the lookup')
+  const warm = await lookUp(b, token)
+  t.equal(warm.statusCode, 400)
+  t.equal(statements(warm), 0, 'then no statement at all')
+  const onA = await lookUp(a, token)
+  t.equal(statements(onA), process.env.REDIS_URL === undefined ? 1 : 0, process.env.REDIS_URL === undefined ? 'A has a cache of its own (no Redis)' : 'and none on A either: the cache is shared through Redis')
+  t.ok(await hits(b) >= 1, 'counted as cache hits')
+
+  // Rotated on A while B holds the old token in its cache: refused on B at once.
+  const rotated = ok(await a.gql<any>(ISSUE, { v: vehicleId }, manager)).issueDeviceToken.token as string
+  for (const [replica, name] of [[b, 'B'], [a, 'A']] as const) {
+    t.equal((await lookUp(replica, token)).statusCode, 401, `the replaced token is refused on ${name}`)
+    t.equal((await lookUp(replica, rotated)).statusCode, 400, `the new one works on ${name}`)
+  }
+  t.same(ok(await b.gql<any>('mutation ($v: ID!) { revokeDeviceToken(vehicleId: $v) }', { v: vehicleId }, manager)), { revokeDeviceToken: true })
+  for (const [replica, name] of [[a, 'A'], [b, 'B']] as const) t.equal((await lookUp(replica, rotated)).statusCode, 401, `revoked on B: refused on ${name} at once`)
 })
 
 void t.test('a vehicle page with last positions costs a constant number of statements', async (t) => {

@@ -85,7 +85,7 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
       await refuse(reply, 401, 'UNAUTHENTICATED', 'Send the device token as Authorization: Bearer <token> (OsmAnd: the id parameter)')
       return null
     }
-    const device = await deviceOf(app.db, token)
+    const device = await deviceOf(app.db, app.entityCache, token)
     if (device === null) {
       await refuse(reply, 401, 'UNAUTHENTICATED', 'Unknown or replaced device token')
       return null

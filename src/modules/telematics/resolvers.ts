@@ -8,7 +8,7 @@ import { fromKilometers, fromKmh } from '../../graphql/units.js'
 import { id, integer, listOf, number, period } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
 import { ownRows } from '../identity/scope.js'
-import { issueDeviceToken, revokeDeviceToken } from './devices.js'
+import { forgetDeviceToken, issueDeviceToken, revokeDeviceToken } from './devices.js'
 import { type PositionEvent, positionsTopic } from './events.js'
 import { historyRange, latestPosition } from './positions.js'
 import { fleetTelemetry, listStops, listTrips, pageOfPositions, simplifiedPositions } from './queries.js'
@@ -56,13 +56,16 @@ export const telematicsResolvers: Resolvers = {
       if (vehicle === null) throw notFound('Vehicle', vehicleId)
       if (vehicle.status === 'RETIRED') throw conflict('The vehicle is retired', 'vehicleId')
       const issued = await write(ctx, async (trx) => await issueDeviceToken(trx, viewer.organizationId, vehicleId, viewer.userId))
+      await forgetDeviceToken(ctx.cache, issued.replaced)
       return { token: issued.token, issuedAt: issued.issuedAt, vehicle }
     },
     revokeDeviceToken: async (_, args, ctx) => {
       const vehicleId = id(args.vehicleId, 'vehicleId')
       const { organizationId } = viewerOf(ctx)
       if (await ctx.loaders.vehicles.byId.load(vehicleId) === null) throw notFound('Vehicle', vehicleId)
-      return await write(ctx, async (trx) => await revokeDeviceToken(trx, organizationId, vehicleId))
+      const revoked = await write(ctx, async (trx) => await revokeDeviceToken(trx, organizationId, vehicleId))
+      await forgetDeviceToken(ctx.cache, revoked)
+      return revoked !== null
     }
   },
   Vehicle: {
