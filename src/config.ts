@@ -138,7 +138,7 @@ export const settings = {
   MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
   GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined),
   CACHE_NAMESPACE: text('Prefix of every cache key; give environments that share a Redis different ones.', 'fleet'),
-  CACHE_TTL_SECONDS: integer('How long an entity stays in the shared cache (vehicles, drivers, facilities, assignments, organizations by id); 0 turns the cache off.', 300, 0, 86400),
+  CACHE_TTL_SECONDS: integer('How long an entity stays in the shared cache (vehicles, drivers, facilities, assignments, organizations by id; the access state of users; device tokens by hash); 0 turns the cache off.', 300, 0, 86400),
   CACHE_TOMBSTONE_SECONDS: integer('After a write, how long the changed rows are read from PostgreSQL only (longer than any read that could race the write).', 30, 1, 3600),
   REDIS_COMMAND_TIMEOUT_MS: integer('A Redis command slower than this fails and the request falls back to PostgreSQL.', 50, 1, 10000),
   HEALTH_DB_SLOW_MS: integer('`/health` reports the database `degraded` when a check takes longer than this.', 1000, 1),
