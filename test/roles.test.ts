@@ -147,6 +147,19 @@ void t.test('a DRIVER sees its own driver record, assignments and current vehicl
   await manager('mutation ($id: ID!) { endAssignment(id: $id) { id } }', { id: own.assignment })
   const after = await asDriver<any>('query ($v: ID!) { vehicle(id: $v) { id } vehicles { totalCount } me { driver { currentVehicle { id } } } }', { v: own.vehicle })
   t.same(after, { vehicle: null, vehicles: { totalCount: 0 }, me: { driver: { currentVehicle: null } } }, 'no current assignment: no vehicle')
+
+  // The vehicle goes to another driver and moves. Reached through the driver's own (now past)
+  // assignment, it is still named, but where it is and who drives it are not the driver's to know.
+  const free = (await manager<any>('{ drivers(first: 200) { nodes { id currentAssignment { id } } } }')).drivers.nodes
+    .find((d: any) => d.id !== own.driver && d.currentAssignment === null).id as string
+  await manager('mutation ($v: ID!, $d: ID!, $until: DateTime!) { assignDriver(input: { vehicleId: $v, driverId: $d, endsAt: $until }) { id } }', { v: own.vehicle, d: free, until: new Date(Date.now() + 3_600_000).toISOString() })
+  await manager('mutation ($input: [PositionInput!]!) { recordPositions(input: $input) { accepted } }', { input: [{ vehicleId: own.vehicle, latitude: 40, longitude: -83, recordedAt: new Date(Date.now() - 1000).toISOString() }] })
+  const reveal = '{ id lastPosition { latitude } currentDriver { id } currentAssignment { id } }'
+  t.match((await manager<any>(`query ($v: ID!) { vehicle(id: $v) ${reveal} }`, { v: own.vehicle })).vehicle, { lastPosition: { latitude: 40 }, currentDriver: { id: free } }, 'the manager sees both')
+  const nested = await asDriver<any>(`{ me { driver { assignments(first: 50) { nodes { vehicle ${reveal} } } } } assignments(first: 50) { nodes { vehicle ${reveal} } } }`)
+  const reached = [...nested.me.driver.assignments.nodes, ...nested.assignments.nodes].map((a: any) => a.vehicle)
+  t.ok(reached.some((v: any) => v.id === own.vehicle), 'the former vehicle is reached through the past assignment')
+  t.same(reached.filter((v: any) => v.lastPosition !== null || v.currentDriver !== null || v.currentAssignment !== null), [], 'no position, driver or assignment of a vehicle that is not the driver\'s now')
 })
 
 void t.test('a DRIVER linked to no driver record sees no fleet rows at all', async (t) => {

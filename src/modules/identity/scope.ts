@@ -22,3 +22,13 @@ export function ownRows (ctx: GraphQLContext, loaders: Loaders = ctx.loaders): O
     vehicleId: async () => driverId === null ? null : (await loaders.assignments.currentByDriver.load(driverId))?.vehicle_id ?? null
   }
 }
+
+/**
+ * Whether a vehicle the viewer reached is, for a DRIVER, not the one they drive now (a past or
+ * future assignment's vehicle): they may know it exists, not where it is now nor who drives it.
+ * Such fields (lastPosition, currentDriver, currentAssignment) answer null for it.
+ */
+export async function notDriversVehicle (ctx: GraphQLContext, vehicleId: string): Promise<boolean> {
+  const own = ownRows(ctx)
+  return own !== null && await own.vehicleId() !== vehicleId
+}

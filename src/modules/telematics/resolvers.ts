@@ -7,7 +7,7 @@ import { connectionResolvers } from '../../graphql/pagination.js'
 import { fromKilometers, fromKmh } from '../../graphql/units.js'
 import { id, integer, listOf, number, period } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
-import { ownRows } from '../identity/scope.js'
+import { notDriversVehicle, ownRows } from '../identity/scope.js'
 import { forgetDeviceToken, issueDeviceToken, revokeDeviceToken } from './devices.js'
 import { type PositionEvent, positionsTopic } from './events.js'
 import { historyRange, latestPosition } from './positions.js'
@@ -71,6 +71,7 @@ export const telematicsResolvers: Resolvers = {
   Vehicle: {
     speedLimit: (v, { unit }) => v.speed_limit_kmh === null ? null : fromKmh(v.speed_limit_kmh, unit),
     lastPosition: async (v, _, ctx) => {
+      if (await notDriversVehicle(ctx, v.id)) return null
       const row = await ctx.loaders.telematics.latestByVehicle.load(v.id)
       return row === null ? null : latestPosition(row)
     },

@@ -9,7 +9,7 @@ import { fromKilometers } from '../../graphql/units.js'
 import { distinct, id, text } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
 import { ASSIGNMENT } from '../assignments/loaders.js'
-import { ownRows } from '../identity/scope.js'
+import { notDriversVehicle, ownRows } from '../identity/scope.js'
 import { closeAssignmentsOfVehicle } from '../assignments/queries.js'
 import { viewerOrganization } from '../organizations/loaders.js'
 import { publishVehicleChange, type VehicleChangeEvent, vehicleTopic } from './events.js'
@@ -85,8 +85,9 @@ export const vehicleResolvers: Resolvers = {
     odometer: (v, { unit }) => fromKilometers(v.odometer_km, unit),
     engineHours: (v) => Number(v.engine_hours),
     facility: async (v, _, ctx) => v.facility_id === null ? null : await ctx.loaders.facilities.byId.load(v.facility_id),
-    currentAssignment: async (v, _, ctx) => await ctx.loaders.assignments.currentByVehicle.load(v.id),
+    currentAssignment: async (v, _, ctx) => await notDriversVehicle(ctx, v.id) ? null : await ctx.loaders.assignments.currentByVehicle.load(v.id),
     currentDriver: async (v, _, ctx) => {
+      if (await notDriversVehicle(ctx, v.id)) return null
       const assignment = await ctx.loaders.assignments.currentByVehicle.load(v.id)
       return assignment === null ? null : await ctx.loaders.drivers.byId.load(assignment.driver_id)
     },
