@@ -1,3 +1,4 @@
+import { parse } from 'graphql'
 import t from 'tap'
 import { buildTestApp, codes } from './helpers/app.js'
 
@@ -6,7 +7,7 @@ import { buildTestApp, codes } from './helpers/app.js'
 const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars', DATABASE_URL: 'postgres://unused.invalid/db' }
 
 void t.test('depth, cost, aliases and tokens', async (t) => {
-  const { gql, login, statementsOf } = await buildTestApp(t, { env: { MAX_QUERY_DEPTH: '6', MAX_QUERY_COST: '1000', MAX_QUERY_ALIASES: '5', MAX_QUERY_TOKENS: '300' } })
+  const { app, gql, login, statementsOf } = await buildTestApp(t, { env: { MAX_QUERY_DEPTH: '6', MAX_QUERY_COST: '1000', MAX_QUERY_ALIASES: '5', MAX_QUERY_TOKENS: '300' } })
   const token = await login('viewer@fleet.example')
   const refused = async (label: string, query: string, variables = {}, pattern?: RegExp) => {
     const response = await gql(query, variables, token)
@@ -27,6 +28,13 @@ void t.test('depth, cost, aliases and tokens', async (t) => {
   await refused('cost through fragments', 'fragment F on Vehicle { number name vin make model year licensePlate } { vehicles(first: 200) { nodes { ...F } } }', {}, /cost/)
   await refused('too many aliases', `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { id }`).join(' ')} }`, {}, /6 aliases; at most 5/)
   await refused('too many tokens', `{ me { ${Array.from({ length: 400 }, () => 'id').join(' ')} } }`, {}, /more than 300 tokens/)
+  await refused('cost through a variable\'s default', 'query ($n: Int = 200) { vehicles(first: $n) { nodes { number name vin make model year } } }', {}, /cost/)
+  const costly = '{ facilities(first: 10) { nodes { vehicles(first: 100) { nodes { number name } } } } }'
+  const twoOperations = `query Small { me { id } } query Large ${costly}`
+  const named = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: { query: twoOperations, operationName: 'Small' } })
+  t.equal(named.json().errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', 'every operation of a document is measured, not only the one named')
+  const batched = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: [{ query: twoOperations, operationName: 'Large' }] })
+  t.equal(batched.json()[0]?.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', 'in a batch too (where the name was not read)')
   const cycle = await gql('fragment A on Vehicle { ...B } fragment B on Vehicle { ...A } { vehicles { nodes { ...A } } }', {}, token)
   t.same(codes(cycle), ['BAD_USER_INPUT'], 'fragment cycles are a validation error, not a hang')
 })
@@ -60,7 +68,7 @@ void t.test('subscriptions get the same limits', async (t) => {
   const token = await login('viewer@fleet.example')
   const url = `${(await app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws')}/graphql`
   /** The first message answering a subscription: `next`/`error` with its payload. */
-  const answer = async (query: string, variables: object = {}): Promise<{ type: string, payload: any }> => {
+  const answer = async (query: string | object, variables: object = {}, operationName?: string): Promise<{ type: string, payload: any }> => {
     const socket = new WebSocket(url, 'graphql-transport-ws')
     t.teardown(() => { socket.close() })
     return await new Promise((resolve, reject) => {
@@ -68,7 +76,7 @@ void t.test('subscriptions get the same limits', async (t) => {
       socket.addEventListener('open', () => { socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })) })
       socket.addEventListener('message', (message) => {
         const data = JSON.parse(String(message.data)) as { type: string, payload?: unknown }
-        if (data.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }))
+        if (data.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables, operationName } }))
         if (data.type === 'error' || data.type === 'next') {
           clearTimeout(timer)
           resolve({ type: data.type, payload: data.payload })
@@ -76,8 +84,8 @@ void t.test('subscriptions get the same limits', async (t) => {
       })
     })
   }
-  const refused = async (label: string, query: string, pattern: RegExp, variables: object = {}): Promise<void> => {
-    const { type, payload } = await answer(query, variables)
+  const refused = async (label: string, query: string, pattern: RegExp, variables: object = {}, operationName?: string): Promise<void> => {
+    const { type, payload } = await answer(query, variables, operationName)
     t.equal(type, 'error', `${label}: refused`)
     t.equal(payload?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX', `${label}: QUERY_TOO_COMPLEX`)
     t.match(payload?.[0]?.message, pattern, label)
@@ -85,4 +93,15 @@ void t.test('subscriptions get the same limits', async (t) => {
   await refused('too deep', 'subscription { vehicleChanged { vehicle { assignments { nodes { driver { assignments { nodes { vehicle { number } } } } } } } } }', /nested \d+ levels deep; at most 6/)
   await refused('too costly through a variable (counted as the largest page)', 'subscription ($n: Int) { vehicleChanged { vehicle { assignments(first: $n) { nodes { id startsAt endsAt notes createdAt updatedAt } } } } }', /cost \d+/, { n: 2 })
   await refused('too many tokens', `subscription { vehicleChanged { vehicle { ${Array.from({ length: 400 }, () => 'id').join(' ')} } } }`, /more than 300 tokens/)
+  await refused('a costly subscription beside a small query', `query Small { me { id } } subscription Large { vehicleChanged { vehicle { assignments(first: 200) { nodes { id startsAt endsAt notes createdAt updatedAt } } } } }`, /cost \d+/, {}, 'Large')
+
+  // Not GraphQL text: a syntax tree sent as JSON would skip the checks made on text.
+  const tree = await answer(JSON.parse(JSON.stringify(parse('subscription { vehicleChanged { kind } }', { noLocation: true }))))
+  t.equal(tree.type, 'error', 'a syntax tree is refused')
+  t.equal(tree.payload?.[0]?.extensions?.code, 'BAD_USER_INPUT')
+  // Subscriptions are validated like queries (Mercurius does not validate them).
+  const invalid = await answer('subscription { vehicleChanged { noSuchField } }')
+  t.equal(invalid.type, 'error', 'an invalid subscription is refused')
+  t.equal(invalid.payload?.[0]?.extensions?.code, 'BAD_USER_INPUT')
+  t.match(invalid.payload?.[0]?.message, /noSuchField/)
 })

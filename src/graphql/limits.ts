@@ -1,6 +1,6 @@
 import {
   type ArgumentNode, type DocumentNode, type FragmentDefinitionNode, getNamedType, type GraphQLNamedType, type GraphQLSchema,
-  isInterfaceType, isObjectType, Kind, Lexer, type SelectionSetNode, Source, TokenKind
+  isInterfaceType, isObjectType, Kind, Lexer, type OperationDefinitionNode, type SelectionSetNode, Source, TokenKind, valueFromASTUntyped
 } from 'graphql'
 import { AppError } from './errors.js'
 import { PAGE_SIZE } from './pagination.js'
@@ -61,14 +61,14 @@ function pageSize (args: readonly ArgumentNode[], variables: Record<string, unkn
  * by the page sizes of the connections above it: `vehicles(first: 50) { nodes { facility { name } } }`
  * costs 1 + 50 x 3.
  */
-export function measure (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | null): QueryMeasure {
+export function measure (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, sent: Record<string, unknown> | null): QueryMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>()
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition)
   }
-  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || d.name?.value === operationName))
+  // A variable the client did not send takes its declared default (`$n: Int = 200`).
+  const variables = sent === null ? null : { ...defaultsOf(operation), ...sent }
   const result: QueryMeasure = { depth: 0, cost: 0, aliases: 0 }
-  if (operation === undefined || operation.kind !== Kind.OPERATION_DEFINITION) return result
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
 
   const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, depth: number, multiplier: number, seen: ReadonlySet<string>): void => {
@@ -98,10 +98,25 @@ export function measure (schema: GraphQLSchema, document: DocumentNode, operatio
   return result
 }
 
-/** Refuses an operation over the limits (before it executes). */
-export function checkComplexity (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | null, limits: QueryLimits): void {
-  const { depth, cost, aliases } = measure(schema, document, operationName, variables)
-  if (depth > limits.maxDepth) throw tooComplex(`The query is nested ${depth} levels deep; at most ${limits.maxDepth} are allowed`, { depth, limit: limits.maxDepth })
-  if (cost > limits.maxCost) throw tooComplex(`The query would cost ${cost} (fields times page sizes); at most ${limits.maxCost} is allowed: ask for smaller pages`, { cost, limit: limits.maxCost })
-  if (aliases > limits.maxAliases) throw tooComplex(`The query uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, { aliases, limit: limits.maxAliases })
+/**
+ * Refuses a document with an operation over the limits (before anything executes). Every operation
+ * of the document is measured, not only the one named: the choice of operation is the client's,
+ * and a batch or a subscription could otherwise have a small operation measured and a large one run.
+ */
+export function checkComplexity (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null, limits: QueryLimits): void {
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue
+    const { depth, cost, aliases } = measure(schema, document, definition, variables)
+    if (depth > limits.maxDepth) throw tooComplex(`The query is nested ${depth} levels deep; at most ${limits.maxDepth} are allowed`, { depth, limit: limits.maxDepth })
+    if (cost > limits.maxCost) throw tooComplex(`The query would cost ${cost} (fields times page sizes); at most ${limits.maxCost} is allowed: ask for smaller pages`, { cost, limit: limits.maxCost })
+    if (aliases > limits.maxAliases) throw tooComplex(`The query uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, { aliases, limit: limits.maxAliases })
+  }
+}
+
+function defaultsOf (operation: OperationDefinitionNode): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {}
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue !== undefined) defaults[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue)
+  }
+  return defaults
 }

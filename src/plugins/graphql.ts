@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode } from 'graphql'
+import { Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode, specifiedRules, validate } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
 import { type Config, ConfigError } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
@@ -114,7 +114,14 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   // Subscriptions get the same limits. Mercurius has parsed a subscription before its first hook
   // and does not pass its variables: a page size given by a variable counts as the largest.
   app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
-  app.graphql.addHook('preSubscriptionExecution', async (schema, document) => { checkComplexity(schema, document, undefined, null, limits) })
+  // Mercurius takes a subscription's syntax tree as sent (JSON), skipping the hooks on text (the
+  // allow-list, the token limit), and does not validate subscriptions: both are done here.
+  app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
+    if (!(document.loc instanceof Location)) throw new AppError('BAD_USER_INPUT', 'query must be a GraphQL document, as text', {}, 400)
+    const invalid = validate(schema, document, [...specifiedRules, ...validationRules])
+    if (invalid.length > 0) throw new AppError('BAD_USER_INPUT', invalid.map((error) => error.message).join('; '), {}, 400)
+    checkComplexity(schema, document, null, limits)
+  })
   // Too many tokens is refused before the parser sees the document.
   app.graphql.addHook('preParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
   // A batch (JSON array of operations) is bounded too.
@@ -143,11 +150,13 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     if (operation?.operation === 'subscription') {
       throw new AppError('BAD_USER_INPUT', 'Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws), not over HTTP', {}, 400)
     }
-    checkComplexity(schema, document, operation?.name?.value, variables ?? {}, limits)
+    checkComplexity(schema, document, variables ?? {}, limits)
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
     // Queries read from the replica when there is one; a mutation, and everything it reads
     // afterwards in this request, uses the primary.
-    if (ctx.operation.type !== 'mutation') ctx.db = ctx.route.db = app.readDb
+    // The operations of a batch share their context and loaders: a batch reads from the primary,
+    // so that a mutation in it never reads through loaders another operation pointed at the replica.
+    if (ctx.operation.type !== 'mutation' && !Array.isArray(ctx.reply.request.body)) ctx.db = ctx.route.db = app.readDb
     ctx.reply.request.stats.operation = ctx.operation.name ?? 'anonymous'
     bindLog(ctx.reply.request, { operation: ctx.operation.name ?? 'anonymous', operationType: ctx.operation.type }, ctx.reply)
   })
