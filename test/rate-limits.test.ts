@@ -64,3 +64,16 @@ void t.test('sign-in throttling: per account and address, per address, no perman
   await new Promise((resolve) => setTimeout(resolve, (stuffed.errors?.[0]?.extensions.retryAfterSeconds as number) * 1000 + 300))
   t.same(codes(await attempt('dispatcher@fleet.example', 'fleet-demo')), [], 'the window ends: the real user signs in')
 })
+
+void t.test('sign-in throttling holds for concurrent attempts: a batch of guesses checks no more passwords than the limit', async (t) => {
+  const { app } = await buildTestApp(t, {
+    env: { LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '50', LOGIN_MAX_FAILURES_PER_ACCOUNT: '100', MAX_BATCHED_OPERATIONS: '10' }
+  })
+  const guesses = Array.from({ length: 10 }, () => ({ query: LOGIN, variables: { email: 'dispatcher@fleet.example', password: 'guess' } }))
+  const batch = await app.inject({ method: 'POST', url: '/graphql', payload: guesses })
+  const outcome = (batch.json() as Array<{ errors?: Array<{ extensions: { code: string } }> }>).map((r) => r.errors?.[0]?.extensions.code)
+  t.equal(outcome.filter((code) => code === 'UNAUTHENTICATED').length, 3, 'three passwords checked')
+  t.equal(outcome.filter((code) => code === 'RATE_LIMITED').length, 7, 'the other seven refused unchecked')
+  const right = await app.inject({ method: 'POST', url: '/graphql', payload: { query: LOGIN, variables: { email: 'dispatcher@fleet.example', password: 'fleet-demo' } } })
+  t.equal(right.json().errors?.[0]?.extensions?.code, 'RATE_LIMITED', 'and the window holds')
+})

@@ -32,13 +32,14 @@ export function memoryStore (maxEntries = 10_000): CacheStore {
     delete: async (keys) => {
       for (const key of keys) entries.delete(key)
     },
-    hit: async (key, windowSeconds) => {
+    hit: async (key, windowSeconds, by = 1) => {
       const entry = entries.get(key)
       if (entry === undefined || entry.expires <= Date.now()) {
-        put(key, '1', windowSeconds)
-        return { count: 1, ttlSeconds: windowSeconds }
+        if (by < 0) return { count: 0, ttlSeconds: 0 }
+        put(key, String(by), windowSeconds)
+        return { count: by, ttlSeconds: windowSeconds }
       }
-      entry.value = String(Number(entry.value) + 1)
+      entry.value = String(Number(entry.value) + by)
       return { count: Number(entry.value), ttlSeconds: Math.ceil((entry.expires - Date.now()) / 1000) }
     },
     count: async (key) => {

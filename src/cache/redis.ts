@@ -14,6 +14,10 @@ export interface RedisStoreOptions {
  * instead of waiting for a reconnect), a short command timeout, and reconnection with capped
  * exponential backoff forever, so the cache comes back on its own when Redis does.
  */
+/** Takes hits back from a window that exists: { count, milliseconds left } (0, 0 when it is gone). */
+const TAKE_BACK = `if redis.call('exists', KEYS[1]) == 0 then return {0, 0} end
+return {redis.call('decrby', KEYS[1], ARGV[1]), redis.call('pttl', KEYS[1])}`
+
 export function redisStore (options: RedisStoreOptions): CacheStore & { client: Redis } {
   const client = new Redis(options.url, {
     enableOfflineQueue: false,
@@ -65,8 +69,13 @@ export function redisStore (options: RedisStoreOptions): CacheStore & { client: 
       await timed('del', async () => await client.del(...keys))
     },
     // SET NX EX starts the window on the first hit; INCR counts; PTTL says when it ends. One round trip.
-    hit: async (key, windowSeconds) => await timed('incr', async () => {
-      const results = await client.pipeline().set(key, 0, 'EX', windowSeconds, 'NX').incr(key).pttl(key).exec()
+    hit: async (key, windowSeconds, by = 1) => await timed('incr', async () => {
+      if (by < 0) {
+        // Only where the window still exists: a DECRBY on a missing key would make one that never expires.
+        const [count, ttl] = await client.eval(TAKE_BACK, 1, key, String(-by)) as [number, number]
+        return { count: Number(count), ttlSeconds: Math.max(0, Math.ceil(Number(ttl) / 1000)) }
+      }
+      const results = await client.pipeline().set(key, 0, 'EX', windowSeconds, 'NX').incrby(key, by).pttl(key).exec()
       const failed = results?.find(([err]) => err !== null)
       if (failed !== undefined) throw failed[0] as Error
       return { count: Number(results?.[1]?.[1]), ttlSeconds: Math.max(1, Math.ceil(Number(results?.[2]?.[1]) / 1000)) }

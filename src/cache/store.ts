@@ -11,8 +11,11 @@ export interface CacheStore {
   /** Sets each key only where it does not exist (SET NX): a fill never overwrites a tombstone. */
   addMany: (entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number) => Promise<void>
   delete: (keys: readonly string[]) => Promise<void>
-  /** Counts a hit in a fixed window that starts with the first hit: the count and seconds left. */
-  hit: (key: string, windowSeconds: number) => Promise<{ count: number, ttlSeconds: number }>
+  /**
+   * Counts `by` hits (default 1) in a fixed window that starts with the first hit: the count and
+   * seconds left. A negative `by` takes hits back from a window that exists, never starting one.
+   */
+  hit: (key: string, windowSeconds: number, by?: number) => Promise<{ count: number, ttlSeconds: number }>
   /** The current count of a window (0 when none). */
   count: (key: string) => Promise<{ count: number, ttlSeconds: number }>
   close: () => Promise<void>

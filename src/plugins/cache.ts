@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
 import { memoryStore } from '../cache/memory.js'
 import { redisStore } from '../cache/redis.js'
 import { EntityCache } from '../cache/entity-cache.js'
@@ -30,13 +31,23 @@ export interface CachePluginOptions {
 const CACHE_FORMAT = 1
 
 const ERROR_LOG_INTERVAL_MS = 10_000
+const REDIS_BOOT_WAIT_MS = 2000
+
+async function firstConnection (client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return true
+  return await new Promise((resolve) => {
+    const timer = setTimeout(() => { client.off('ready', ready); resolve(false) }, timeoutMs)
+    const ready = () => { clearTimeout(timer); resolve(true) }
+    client.once('ready', ready)
+  })
+}
 
 export const cachePlugin = fp(async (app: FastifyInstance, options: CachePluginOptions) => {
   let lastErrorLog = 0
   const tracing = app.telemetry.backends.length > 0
   const target = options.url === undefined ? 'memory' : endpointOf(options.url)
-  const store = options.url === undefined
-    ? memoryStore()
+  const redis = options.url === undefined
+    ? null
     : redisStore({
       url: options.url,
       commandTimeoutMs: options.commandTimeoutMs,
@@ -54,6 +65,12 @@ export const cachePlugin = fp(async (app: FastifyInstance, options: CachePluginO
         }
       }
     })
+  const store = redis ?? memoryStore()
+  // The first connection is worth a short wait: requests before it would count sign-in failures
+  // and rate limits in this process only, and read nothing from the cache. Redis down: start anyway.
+  if (redis !== null && !await firstConnection(redis.client, REDIS_BOOT_WAIT_MS)) {
+    app.log.warn(`Redis not connected after ${REDIS_BOOT_WAIT_MS} ms; starting without it (it is retried in the background)`)
+  }
   app.decorate('cache', store)
   const entityCache = new EntityCache({
     store,

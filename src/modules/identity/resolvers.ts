@@ -49,7 +49,7 @@ async function authenticate (ctx: GraphQLContext, email: string, password: strin
 
 /** Refuses while the throttle says so: login, and changePassword's check of the current password. */
 async function throttled (ctx: GraphQLContext, email: string): Promise<void> {
-  const waitSeconds = await ctx.app.loginThrottle.refusal(email, ctx.ip)
+  const waitSeconds = await ctx.app.loginThrottle.attempt(email, ctx.ip)
   if (waitSeconds === null) return
   ctx.log.warn({ event: 'login_throttled', retryAfterSeconds: waitSeconds }, 'authentication refused: too many failed sign-ins')
   void ctx.reply.header('retry-after', String(waitSeconds))
@@ -107,9 +107,11 @@ export const identityResolvers: Resolvers = {
   Mutation: {
     login: async (_, { email, password }, ctx) => {
       await throttled(ctx, email)
-      const user = await authenticate(ctx, email, password)
+      const user = await authenticate(ctx, email, password).catch(async (err: unknown) => {
+        await ctx.app.loginThrottle.undecided(email, ctx.ip)
+        throw err
+      })
       if (user === null) {
-        await ctx.app.loginThrottle.failed(email, ctx.ip)
         ctx.log.warn({ event: 'login_failed' }, 'authentication failed: invalid email or password')
         throw unauthenticated(INVALID_CREDENTIALS)
       }
@@ -149,9 +151,9 @@ export const identityResolvers: Resolvers = {
       if (current === null) throw unauthenticated()
       await throttled(ctx, current.email)
       if (passwordLength(args.currentPassword) > PASSWORD_LENGTH.max || !await verifyPassword(args.currentPassword, current.password_hash)) {
-        await ctx.app.loginThrottle.failed(current.email, ctx.ip)
         throw badInput('The current password is not right', 'currentPassword')
       }
+      await ctx.app.loginThrottle.succeeded(current.email, ctx.ip)
       const chosen = newPassword(args.newPassword, 'newPassword')
       if (await verifyPassword(chosen, current.password_hash)) throw badInput('Choose a password different from the current one', 'newPassword')
       const passwordHash = await hashPassword(chosen)

@@ -9,7 +9,8 @@ import type { CacheStore } from '../../cache/store.js'
 // Nothing locks forever: a window ends `windowSeconds` after its first failure, and a success
 // clears its (account, address) count. A real user is only kept out by the account-wide count,
 // which takes a sustained distributed attack to reach. While throttled, passwords are not even
-// checked, so the throttle is no oracle. Counters live in Redis (shared by replicas), in process
+// checked, so the throttle is no oracle. An attempt is counted before its password is checked
+// (and taken back when it was right or refused), so concurrent attempts cannot overrun a limit. Counters live in Redis (shared by replicas), in process
 // memory while Redis is unreachable.
 
 export interface LoginLimits {
@@ -44,28 +45,43 @@ export class LoginThrottle {
     }
   }
 
-  /** Seconds to wait when this attempt must be refused without checking the password; null to go ahead. */
-  async refusal (email: string, address: string): Promise<number | null> {
+  /**
+   * Counts this attempt as a failure before the password is checked, so that concurrent attempts
+   * (a batch of logins, parallel requests, other replicas) cannot all pass a check made before
+   * any of them failed. Returns the seconds to wait when it must be refused (it is then taken back
+   * again: waiting attempts do not push an account towards its account-wide limit), else null.
+   */
+  async attempt (email: string, address: string): Promise<number | null> {
     const keys = this.keys(email, address)
     return await this.withStore(async (store) => {
-      const [pair, byAddress, byAccount] = await Promise.all([store.count(keys.pair), store.count(keys.address), store.count(keys.account)])
+      const [pair, byAddress, byAccount] = await Promise.all([keys.pair, keys.address, keys.account].map(async (key) => await store.hit(key, this.limits.windowSeconds)))
       const blocked = [
-        pair.count >= this.limits.perAccountAndAddress ? pair.ttlSeconds : 0,
-        byAddress.count >= this.limits.perAddress ? byAddress.ttlSeconds : 0,
-        byAccount.count >= this.limits.perAccount ? byAccount.ttlSeconds : 0
+        (pair?.count ?? 0) > this.limits.perAccountAndAddress ? pair?.ttlSeconds ?? 0 : 0,
+        (byAddress?.count ?? 0) > this.limits.perAddress ? byAddress?.ttlSeconds ?? 0 : 0,
+        (byAccount?.count ?? 0) > this.limits.perAccount ? byAccount?.ttlSeconds ?? 0 : 0
       ].filter((seconds) => seconds > 0)
-      return blocked.length === 0 ? null : Math.max(...blocked)
+      if (blocked.length === 0) return null
+      await this.takeBack(store, [keys.pair, keys.address, keys.account])
+      return Math.max(...blocked)
     })
   }
 
-  async failed (email: string, address: string): Promise<void> {
+  /** The password was right: the attempt was no failure, and its (account, address) count starts over. */
+  async succeeded (email: string, address: string): Promise<void> {
     const keys = this.keys(email, address)
     await this.withStore(async (store) => {
-      await Promise.all([keys.pair, keys.address, keys.account].map(async (key) => await store.hit(key, this.limits.windowSeconds)))
+      await store.delete([keys.pair])
+      await this.takeBack(store, [keys.address, keys.account])
     })
   }
 
-  async succeeded (email: string, address: string): Promise<void> {
-    await this.withStore(async (store) => { await store.delete([this.keys(email, address).pair]) })
+  /** The attempt could not be decided (the database failed): it counts for nothing. */
+  async undecided (email: string, address: string): Promise<void> {
+    const keys = this.keys(email, address)
+    await this.withStore(async (store) => { await this.takeBack(store, [keys.pair, keys.address, keys.account]) })
+  }
+
+  private async takeBack (store: CacheStore, keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map(async (key) => await store.hit(key, this.limits.windowSeconds, -1)))
   }
 }
