@@ -43,6 +43,33 @@ void t.test('the service closes the trip of a tracker that fell silent mid-trip'
   t.same(stops.map((stop: any) => [stop.startedAt, stop.endedAt]), [[last(fixes).recordedAt, again[0]?.recordedAt]], 'the stop between the two trips')
 })
 
+void t.test('a tracker uploading late, in chunks, is not silent: the trip closed for silence resumes', async (t) => {
+  const app = await buildTestApp(t, { env: { TELEMATICS_MAINTENANCE_INTERVAL_SECONDS: '1', TRIP_STOP_SECONDS: '60' } })
+  const manager = await app.login('fleet_manager@fleet.example')
+  const vehicleId = ok(await app.gql<any>('{ vehicles(first: 50, filter: { status: [ACTIVE] }) { nodes { id lastPosition { recordedAt } } } }', {}, manager)).vehicles.nodes
+    .find((v: any) => v.lastPosition === null).id as string
+  const TRIPS = 'query ($id: ID!, $from: DateTime!, $to: DateTime!) { vehicle(id: $id) { trips(from: $from, to: $to) { nodes { id inProgress startedAt endedAt distance positionCount } } } }'
+  const range = { id: vehicleId, from: new Date(Date.now() - DAY).toISOString(), to: new Date(Date.now() + DAY).toISOString() }
+  const closed = async (): Promise<any[]> => {
+    for (let i = 0; i < 50; i++) {
+      const trips = ok(await app.gql<any>(TRIPS, range, manager)).vehicle.trips.nodes
+      if (trips.length > 0 && trips.every((trip: any) => trip.inProgress === false)) return trips
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    throw new Error('the sweep never closed the trip')
+  }
+  // One drive, 6 minutes, uploaded in two chunks that each arrive more than a stop (60 s) late.
+  const all = drive(HOME, { from: new Date(Date.now() - 10 * MINUTE), count: 36, stepSeconds: 10, speedKmh: 50, bearing: 10 })
+  ok(await app.gql(RECORD, { input: all.slice(0, 18).map((f) => ({ ...f, vehicleId })) }, manager))
+  const [first] = await closed()
+  t.match(first, { endedAt: all[17]?.recordedAt }, 'the sweep closed it at the first chunk\'s last fix')
+  ok(await app.gql(RECORD, { input: all.slice(18).map((f) => ({ ...f, vehicleId })) }, manager))
+  const trips = await closed()
+  t.equal(trips.length, 1, 'still one trip')
+  t.match(trips[0], { id: first.id, startedAt: all[0]?.recordedAt, endedAt: last(all).recordedAt, positionCount: 36 }, 'the same trip, resumed and closed again at the end of the drive')
+  t.ok(trips[0].distance > first.distance * 1.8, `its distance covers both chunks (${first.distance} then ${trips[0].distance} km)`)
+})
+
 void t.test('partitions ahead and retention: npm run ops -- telematics-maintenance', async (t) => {
   const database = await demoDatabase(t)
   const app = await buildTestApp(t, { database, env: { TELEMATICS_MAINTENANCE_INTERVAL_SECONDS: '0' } })

@@ -9,6 +9,7 @@ import { ok } from './helpers/graphql.js'
 
 const HOME: Point = { latitude: 39.9612, longitude: -82.9988 }
 const MINUTE = 60_000
+const DAY = 86_400_000
 
 const ISSUE = 'mutation ($v: ID!) { issueDeviceToken(vehicleId: $v) { token issuedAt vehicle { id } } }'
 const RECORD = 'mutation ($input: [PositionInput!]!) { recordPositions(input: $input) { accepted duplicates rejected { index code message } } }'
@@ -460,4 +461,40 @@ void t.test('concurrent requests are grouped into shared batches, and each gets 
     { ...HOME, recordedAt: new Date(from + 7 * MINUTE + (phone * 2 + k) * 1000).toISOString() }
   ]))))
   t.same(batches.map((b) => b.json), Array.from({ length: 8 }, () => ({ accepted: 2, duplicates: 0, rejected: [{ index: 1, code: 'OUT_OF_RANGE', message: 'latitude must be between -90 and 90, got 91' }] })))
+})
+
+void t.test('found in a later review: deep attributes, blank and hex numbers, impossible dates, an unknown battery, trip boundaries', async (t) => {
+  const s = await setup(t)
+  const [a, b] = s.vehicleIds as [string, string]
+  const token = await s.token(a)
+  const at = new Date(Date.now() - 10 * MINUTE)
+  const deep = `${'{"d":'.repeat(60_000)}{}${'}'.repeat(60_000)}` // 360 KB, under the body limit
+  const nested = await s.post('/ingest/positions', token, `[${JSON.stringify({ ...HOME, recordedAt: at.toISOString() })}, {"latitude": 1, "longitude": 1, "recordedAt": "${at.toISOString()}", "attributes": ${deep}}]`)
+  t.equal(nested.status, 200, 'attributes nested 60,000 deep: no 500')
+  t.same(nested.json.rejected.map((r: any) => [r.index, r.code]), [[1, 'INVALID_VALUE']], 'that fix alone is rejected')
+  t.equal(nested.json.accepted, 1, 'the good one is stored')
+
+  const get = async (query: string) => await s.app.inject({ method: 'GET', url: `/ingest/osmand?id=${token}&${query}` })
+  const second = (offsetSeconds: number) => Math.round(at.getTime() / 1000) + offsetSeconds
+  t.match((await get(`lat=%20&lon=%20&timestamp=${second(1)}`)).json(), { error: { code: 'BAD_USER_INPUT', reason: 'INVALID_VALUE', message: /latitude/ } }, 'a blank latitude is no 0')
+  t.match((await get(`lat=0x10&lon=1&timestamp=${second(2)}`)).json(), { error: { code: 'BAD_USER_INPUT', reason: 'INVALID_VALUE' } }, 'nor is hexadecimal a number')
+  t.equal((await get(`lat=%2039.5%20&lon=-82.5&timestamp=${second(3)}`)).statusCode, 200, 'spaces around a number are fine')
+  const traccar = await s.post('/ingest/osmand', undefined, { device_id: token, location: { timestamp: new Date(at.getTime() + 4000).toISOString(), coords: { latitude: 39.9, longitude: -82.9 }, battery: { level: -1 } } })
+  t.equal(traccar.status, 200, 'Traccar JSON with an unknown battery level (-1) is stored')
+
+  const impossible = await s.post('/ingest/positions', token, [{ ...HOME, recordedAt: '2026-02-30T10:00:00Z' }, { ...HOME, recordedAt: '2026-01-01T24:30:00Z' }])
+  t.same(impossible.json.rejected.map((r: any) => r.code), ['INVALID_VALUE', 'INVALID_VALUE'], '30 February and hour 24 are no times (not 2 March)')
+  const variable = await s.gql(RECORD, { input: [{ vehicleId: b, ...HOME, recordedAt: '2026-02-30T10:00:00Z' }] }, s.manager)
+  t.same(codes(variable), ['BAD_USER_INPUT'], 'nor in a DateTime variable')
+  const literal = await s.gql('query ($id: ID!) { vehicle(id: $id) { trips(from: "2026-02-30T00:00:00Z", to: "2026-03-05T00:00:00Z") { totalCount } } }', { id: b }, s.manager)
+  t.same(codes(literal), ['BAD_USER_INPUT'], 'nor in a DateTime argument')
+
+  // A trip that ended exactly at `from` does not overlap [from, to).
+  const drove = drive(HOME, { from: new Date(Date.now() - 20 * MINUTE), count: 30, stepSeconds: 10, speedKmh: 50, bearing: 45 })
+  const parked = { ...last(drove), recordedAt: new Date(Date.parse(last(drove).recordedAt) + 10_000).toISOString(), speed: 0, ignition: false }
+  ok(await s.gql(RECORD, { input: [...drove, parked].map((f) => ({ ...f, vehicleId: b })) }, s.manager))
+  const [trip] = (await s.vehicle(b, new Date(Date.now() - DAY), new Date())).trips.nodes
+  t.ok(trip?.endedAt, 'the drive is a finished trip')
+  t.equal((await s.vehicle(b, new Date(trip.endedAt), new Date())).trips.totalCount, 0, 'from = its end: not listed')
+  t.equal((await s.vehicle(b, new Date(Date.parse(trip.endedAt) - 1), new Date())).trips.totalCount, 1, 'a millisecond earlier: listed')
 })

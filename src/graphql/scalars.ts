@@ -2,14 +2,28 @@ import { GraphQLError, GraphQLScalarType, Kind, valueFromASTUntyped } from 'grap
 
 // DateTime: ISO-8601 with an explicit offset on input (a time without a zone is ambiguous
 // for a fleet spread over time zones), always UTC with milliseconds on output.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
+export const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i
+
+/**
+ * The instant an ISO-8601 text (matching ISO_8601) names, or null when it names none: a day the
+ * month does not have, hour 24, minute 60 (JavaScript would roll 30 February over to 2 March).
+ */
+export function isoInstant (value: string): Date | null {
+  const parts = ISO_8601.exec(value)
+  if (parts === null) return null
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = parts.slice(1).map((part) => Number(part ?? 0)) as number[] as [number, number, number, number, number, number, number, number]
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? null : date
+}
 
 function parseDateTime (value: unknown): Date {
   if (typeof value !== 'string' || !ISO_8601.test(value)) {
     throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone, e.g. 2026-01-31T08:00:00Z', { extensions: { code: 'BAD_USER_INPUT' } })
   }
-  const date = new Date(value)
-  if (Number.isNaN(date.getTime())) {
+  const date = isoInstant(value)
+  if (date === null) {
     throw new GraphQLError(`DateTime "${value}" is not a real point in time`, { extensions: { code: 'BAD_USER_INPUT' } })
   }
   return date

@@ -1,4 +1,5 @@
 import type { PositionRejection } from '../../generated/graphql.js'
+import { isoInstant } from '../../graphql/scalars.js'
 
 // A fix as the ingest pipeline takes it, whichever door it came in by (GraphQL, the JSON/NDJSON
 // device endpoint, the OsmAnd protocol), and the checks every fix passes. A bad fix is rejected
@@ -56,9 +57,14 @@ class Rejected extends Error {
   constructor (readonly code: PositionRejection, message: string) { super(message) }
 }
 
+/** A number as text: decimal, optionally with an exponent (not hex, not blank, which Number() reads as 0). */
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
 function optionalNumber (value: unknown, field: string, min: number, max: number): number | null {
-  if (value === undefined || value === null || value === '') return null
-  const n = typeof value === 'string' ? Number(value) : value
+  const text = typeof value === 'string' ? value.trim() : undefined
+  if (value === undefined || value === null || text === '') return null
+  if (text !== undefined && !NUMERIC.test(text)) throw new Rejected('INVALID_VALUE', `${field} must be a number`)
+  const n = text !== undefined ? Number(text) : value
   if (typeof n !== 'number' || !Number.isFinite(n)) throw new Rejected('INVALID_VALUE', `${field} must be a number`)
   if (n < min || n > max) throw new Rejected('OUT_OF_RANGE', `${field} must be between ${min} and ${max}, got ${n}`)
   return n
@@ -79,11 +85,7 @@ export function parseTimestamp (value: unknown): Date | null {
     // Beyond JavaScript's dates (year 275760): not a time at all.
     return Number.isNaN(date.getTime()) ? null : date
   }
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
-    const date = new Date(value)
-    return Number.isNaN(date.getTime()) ? null : date
-  }
-  return null
+  return typeof value === 'string' ? isoInstant(value) : null
 }
 
 function optionalBoolean (value: unknown, field: string): boolean | null {
@@ -92,6 +94,15 @@ function optionalBoolean (value: unknown, field: string): boolean | null {
   if (value === 'true' || value === '1' || value === 1) return true
   if (value === 'false' || value === '0' || value === 0) return false
   throw new Rejected('INVALID_VALUE', `${field} must be true or false`)
+}
+
+const MAX_ATTRIBUTES_DEPTH = 16
+
+/** Whether nested objects and arrays go no deeper than `depth` (checked before anything recurses through them all). */
+function shallow (value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return true
+  if (depth === 0) return false
+  return Object.values(value).every((item) => shallow(item, depth - 1))
 }
 
 function wellFormed (value: unknown): boolean {
@@ -103,6 +114,7 @@ function wellFormed (value: unknown): boolean {
 function attributesOf (value: unknown): Record<string, unknown> | null {
   if (value === undefined || value === null) return null
   if (typeof value !== 'object' || Array.isArray(value)) throw new Rejected('INVALID_VALUE', 'attributes must be a JSON object')
+  if (!shallow(value, MAX_ATTRIBUTES_DEPTH)) throw new Rejected('INVALID_VALUE', `attributes must nest at most ${MAX_ATTRIBUTES_DEPTH} levels`)
   const json = JSON.stringify(value)
   // A lone UTF-16 surrogate is no text jsonb can hold.
   if (!wellFormed(value)) throw new Rejected('INVALID_VALUE', 'attributes must be valid Unicode text')

@@ -39,9 +39,12 @@ export async function maintainTelematics (db: Kysely<Database>, config: Config, 
       const silent = await lockSilentTrip(trx, candidate, before)
       if (silent === null) return
       const { ended, discarded } = closeSilentTrip(silent.trip, silent.lastMovingAt, settings.minTripMeters)
-      if (discarded) await deleteTrips(trx, [silent.trip.id])
+      // A closed trip stays the telemetry's trip: if the tracker was only late, its next fixes resume it.
+      if (discarded) {
+        await deleteTrips(trx, [silent.trip.id])
+        await detachTrip(trx, silent.trip.vehicle_id, silent.trip.id)
+      }
       if (ended !== null) await saveTrips(trx, [ended])
-      await detachTrip(trx, silent.trip.vehicle_id, silent.trip.id)
       if (discarded) discardedTrips++
       else closedTrips++
     })

@@ -70,7 +70,8 @@ function fromJson (body: Params): OsmAndRequest {
       heading: coords.heading === -1 ? null : coords.heading,
       altitude: coords.altitude,
       accuracy: coords.accuracy,
-      battery: scaled(battery.level, 100),
+      // The app reports -1 when it does not know the level.
+      battery: typeof battery.level === 'number' && battery.level < 0 ? null : scaled(battery.level, 100),
       odometer: scaled(location.odometer, 0.001),
       attributes: typeof location.is_moving === 'boolean' ? { moving: location.is_moving } : null
     }

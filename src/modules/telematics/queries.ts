@@ -68,10 +68,10 @@ export async function simplifiedPositions (db: Kysely<Database>, organizationId:
   return simplifyTrack(candidates, maxPoints)
 }
 
-/** Positions of a range in keyset batches, for streaming exports. */
+/** Positions of a range in keyset batches, for streaming exports (which write no attributes: they are not read). */
 export async function positionBatch (db: Kysely<Database>, organizationId: string, vehicleId: string, from: Date, to: Date, size: number): Promise<PositionPageRow[]> {
   return await vehiclePositions(db, organizationId, vehicleId, from, to)
-    .select([...POSITION_COLUMNS, 'positions.vehicle_id as id'])
+    .select([...POSITION_COLUMNS.filter((column) => column !== 'attributes'), sql<null>`null`.as('attributes'), 'positions.vehicle_id as id'])
     .orderBy('recorded_at').limit(size).execute()
 }
 
@@ -114,9 +114,9 @@ export async function listTrips (db: Kysely<Database>, organizationId: string, f
   let query = db.selectFrom('trips').where('trips.organization_id', '=', organizationId)
   if (filter.vehicleIds !== undefined) query = query.where('trips.vehicle_id', 'in', anyOf(filter.vehicleIds))
   if (filter.driverIds !== undefined) query = query.where('trips.driver_id', 'in', anyOf(filter.driverIds))
-  // Overlap with [from, to): started before `to`, and not ended before `from`.
+  // Overlap with [from, to): started before `to`, and still going after `from`.
   if (filter.to !== undefined) query = query.where('trips.started_at', '<', filter.to)
-  if (filter.from !== undefined) { const from = filter.from; query = query.where((eb) => eb.or([eb('trips.ended_at', 'is', null), eb('trips.ended_at', '>=', from)])) }
+  if (filter.from !== undefined) { const from = filter.from; query = query.where((eb) => eb.or([eb('trips.ended_at', 'is', null), eb('trips.ended_at', '>', from)])) }
   if (filter.inProgress !== undefined) query = query.where('trips.ended_at', filter.inProgress ? 'is' : 'is not', null)
   return await paginateFiltered(query, (q) => q.selectAll('trips'), args, TRIP_SORT)
 }
@@ -146,7 +146,7 @@ export async function listStops (db: Kysely<Database>, organizationId: string, v
     'trips.started_at as trip_started_at',
     sql<Date>`trips.ended_at`.as('started_at'),
     eb.selectFrom('trips as next').select('next.started_at')
-      .whereRef('next.vehicle_id', '=', 'trips.vehicle_id').whereRef('next.started_at', '>', 'trips.started_at')
+      .whereRef('next.organization_id', '=', 'trips.organization_id').whereRef('next.vehicle_id', '=', 'trips.vehicle_id').whereRef('next.started_at', '>', 'trips.started_at')
       .orderBy('next.started_at').limit(1).as('ended_at'),
     'trips.end_latitude as latitude',
     'trips.end_longitude as longitude'

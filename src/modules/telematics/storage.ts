@@ -12,6 +12,7 @@ export interface VehicleIngestRow {
   odometer_km: string
   speed_limit_kmh: number | null
   telemetry: TelemetryRow | null
+  /** The telemetry's trip: open, or closed by the maintenance sweep for silence (it may resume). */
   open_trip: TripRow | null
   geofence_states: GeofenceStateRow[]
 }
@@ -62,7 +63,7 @@ export async function vehicleStates (trx: Kysely<Database>, organizationId: stri
            (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from vehicle_geofence_states s where s.vehicle_id = v.id) as geofence_states
       from vehicles v
       left join vehicle_telemetry t on t.vehicle_id = v.id
-      left join trips tr on tr.id = t.trip_id and tr.ended_at is null
+      left join trips tr on tr.id = t.trip_id
      where v.organization_id = ${organizationId} and v.id = any(cast(${vehicleIds} as uuid[]))`.execute(trx)
   return rows.map((row) => ({
     ...row,

@@ -82,8 +82,12 @@ const roundOdometer = (km: number): number => Math.round(km * 10) / 10
 export function track (state: VehicleState, fixes: readonly Fix[], geofences: readonly GeofenceRow[], settings: TrackingSettings): Outcome {
   const outcome: Outcome = { telemetry: null, trips: [], discardedTripIds: [], geofenceStates: null, events: [], alerts: [], vehicleOdometerKm: null, fixOdometers: new Map() }
   let telemetry = state.telemetry === null ? null : { ...state.telemetry }
-  let trip = state.openTrip === null ? null : { ...state.openTrip }
-  let tripStored = state.openTrip !== null
+  // A trip the maintenance sweep closed for silence stays the telemetry's trip (see maintenance.ts):
+  // when the next fix continues it (no stop's gap since its last fix), it resumes. A tracker that
+  // uploads its fixes late, in chunks, was never silent.
+  let resumable = state.openTrip !== null && state.openTrip.ended_at !== null ? state.openTrip : null
+  let trip = state.openTrip === null || resumable !== null ? null : { ...state.openTrip }
+  let tripStored = trip !== null
   const fencesById = new Map(geofences.map((g) => [g.id, g]))
   // States of geofences deleted meanwhile are dropped.
   const live = state.geofenceStates.filter((s) => fencesById.has(s.geofence_id))
@@ -126,6 +130,13 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
     let lastMovingAt = previous?.last_moving_at ?? null
 
     // Trips.
+    if (resumable !== null) {
+      if (gap <= settings.stopSeconds && previous?.recorded_at.getTime() === resumable.last_fix_at.getTime()) {
+        trip = { ...resumable, ended_at: null }
+        tripStored = true
+      }
+      resumable = null
+    }
     if (trip !== null && gap > settings.stopSeconds) {
       // The tracker was silent for longer than a stop: the trip ended where it fell silent.
       closeTrip(lastMovingAt ?? trip.last_fix_at)
