@@ -1,3 +1,4 @@
+import pg from 'pg'
 import t from 'tap'
 import { buildTestApp } from './helpers/app.js'
 import { demoDatabase, usingPostgres } from './helpers/database.js'
@@ -100,4 +101,24 @@ void t.test('partitions ahead and retention: npm run ops -- telematics-maintenan
   const twice = await runScript('src/cli/ops.ts', ['telematics-maintenance'], { env: { DATABASE_URL: database.url, POSITION_RETENTION_DAYS: '10', POSITION_PARTITIONS_AHEAD_DAYS: '3' } })
   t.match(twice.stdout, /created: none; dropped \(older than 10 days\): none/, 'a second run has nothing to do')
   t.not((await runScript('src/cli/ops.ts', ['telematics-maintenance', 'now'], { env: { DATABASE_URL: database.url } })).code, 0, 'unexpected arguments are refused')
+})
+
+void t.test('a late fix\'s partition is attached without waiting for queries that are reading positions', { skip: usingPostgres ? false : 'needs PostgreSQL (locks between sessions)' }, async (t) => {
+  const database = await demoDatabase(t)
+  if (database.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  const app = await buildTestApp(t, { database, env: { TELEMATICS_MAINTENANCE_INTERVAL_SECONDS: '0' } })
+  const manager = await app.login('fleet_manager@fleet.example')
+  const vehicleId = ok(await app.gql<any>('{ vehicles(first: 1, filter: { status: [ACTIVE] }) { nodes { id } } }', {}, manager)).vehicles.nodes[0].id as string
+  // A long report is reading positions (its ACCESS SHARE lock held until it commits).
+  const reader = new pg.Client({ connectionString: database.url })
+  await reader.connect()
+  t.teardown(async () => { await reader.end() })
+  await reader.query('begin')
+  await reader.query('lock table positions in access share mode')
+  const late = new Date(Date.now() - 23 * DAY)
+  const stored = app.gql<any>(RECORD, { input: [{ vehicleId, ...HOME, recordedAt: late.toISOString() }] }, manager)
+  const outcome = await Promise.race([stored.then(() => 'stored'), new Promise((resolve) => setTimeout(() => { resolve('waiting') }, 10_000))])
+  await reader.query('commit')
+  t.equal(outcome, 'stored', 'the fix of a day without a partition is stored while the report still runs')
+  t.equal(ok(await stored).recordPositions.accepted, 1)
 })

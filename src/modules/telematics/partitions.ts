@@ -85,7 +85,11 @@ export class PositionPartitions {
         if (existing.has(day)) continue
         const from = new Date(day * DAY_MS).toISOString()
         const to = new Date((day + 1) * DAY_MS).toISOString()
-        await sql`create table if not exists ${sql.id(nameOf(day))} partition of positions for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(trx)
+        // Not CREATE TABLE ... PARTITION OF: that takes an ACCESS EXCLUSIVE lock on positions, so a
+        // late fix's partition would queue every ingest and read behind the longest running query.
+        // A table of the same shape, then ATTACH, needs only SHARE UPDATE EXCLUSIVE on positions.
+        await sql`create table if not exists ${sql.id(nameOf(day))} (like positions including all)`.execute(trx)
+        await sql`alter table positions attach partition ${sql.id(nameOf(day))} for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(trx)
         created.push(nameOf(day))
       }
     })
