@@ -498,3 +498,17 @@ void t.test('found in a later review: deep attributes, blank and hex numbers, im
   t.equal((await s.vehicle(b, new Date(trip.endedAt), new Date())).trips.totalCount, 0, 'from = its end: not listed')
   t.equal((await s.vehicle(b, new Date(Date.parse(trip.endedAt) - 1), new Date())).trips.totalCount, 1, 'a millisecond earlier: listed')
 })
+
+void t.test('a track across the antimeridian is simplified as one line, not split by a 360-degree jump', async (t) => {
+  const s = await setup(t)
+  const vehicleId = s.vehicleIds[2] as string
+  const from = new Date(Date.now() - 30 * MINUTE)
+  // North-east from 10°N 179.5°E to 11°N 179.5°W, with one detour north after the crossing.
+  const fixes = Array.from({ length: 101 }, (_, i) => {
+    const longitude = Math.round((179.5 + i * 0.01) * 1000) / 1000
+    return { vehicleId, latitude: Math.round((10 + i * 0.01 + (i === 75 ? 0.2 : 0)) * 1000) / 1000, longitude: longitude > 180 ? Math.round((longitude - 360) * 1000) / 1000 : longitude, recordedAt: new Date(from.getTime() + i * 10_000).toISOString(), speed: 60 }
+  })
+  ok(await s.gql(RECORD, { input: fixes }, s.manager))
+  const track = (await s.vehicle(vehicleId, from, new Date(), { max: 3 })).positions.nodes.map((p: any) => [p.latitude, Math.round(p.longitude * 1000) / 1000])
+  t.same(track, [[10, 179.5], [10.95, -179.75], [11, -179.5]], 'start, the detour, end')
+})

@@ -18,7 +18,16 @@ export function simplifyTrack<T extends LatLon> (points: readonly T[], maxPoints
   if (maxPoints <= 2) return maxPoints <= 0 ? [] : maxPoints === 1 ? [points[0] as T] : [points[0] as T, points[points.length - 1] as T]
   const origin = points[0] as T
   const cos = Math.cos(origin.latitude * Math.PI / 180)
-  const x = points.map((p) => (p.longitude - origin.longitude) * cos)
+  // Longitudes unwrapped step by step, so a track across the antimeridian (179.9 to -179.9) stays
+  // continuous instead of jumping 360 degrees.
+  let unwrapped = origin.longitude
+  const x = points.map((p, i) => {
+    if (i > 0) {
+      const step = p.longitude - (points[i - 1] as T).longitude
+      unwrapped += step > 180 ? step - 360 : step < -180 ? step + 360 : step
+    }
+    return (unwrapped - origin.longitude) * cos
+  })
   const y = points.map((p) => p.latitude - origin.latitude)
 
   const span = (from: number, to: number): Span => {
