@@ -28,6 +28,8 @@ void t.test('depth, cost, aliases and tokens', async (t) => {
   await refused('cost through fragments', 'fragment F on Vehicle { number name vin make model year licensePlate } { vehicles(first: 200) { nodes { ...F } } }', {}, /cost/)
   await refused('too many aliases', `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: me { id }`).join(' ')} }`, {}, /6 aliases; at most 5/)
   await refused('too many tokens', `{ me { ${Array.from({ length: 400 }, () => 'id').join(' ')} } }`, {}, /more than 300 tokens/)
+  t.same(codes(await gql('{ fleetPositions { vehicle { id number name status } position { latitude longitude speed heading recordedAt } } }', {}, token)), [], 'the live map\'s list passes')
+  await refused('a connection below a list of unknown length (the fleet)', '{ fleetPositions { vehicle { assignments(first: 10) { nodes { id } } } } }', {}, /cost \d+/)
   await refused('cost through a variable\'s default', 'query ($n: Int = 200) { vehicles(first: $n) { nodes { number name vin make model year } } }', {}, /cost/)
   const costly = '{ facilities(first: 10) { nodes { vehicles(first: 100) { nodes { number name } } } } }'
   const twoOperations = `query Small { me { id } } query Large ${costly}`

@@ -1,6 +1,6 @@
 import {
-  type ArgumentNode, type DocumentNode, type FragmentDefinitionNode, getNamedType, type GraphQLNamedType, type GraphQLSchema,
-  isInterfaceType, isObjectType, Kind, Lexer, type OperationDefinitionNode, type SelectionSetNode, Source, TokenKind, valueFromASTUntyped
+  type ArgumentNode, type DocumentNode, type FragmentDefinitionNode, getNamedType, getNullableType, type GraphQLNamedType, type GraphQLSchema,
+  isInterfaceType, isLeafType, isListType, isObjectType, Kind, Lexer, type OperationDefinitionNode, type SelectionSetNode, Source, TokenKind, valueFromASTUntyped
 } from 'graphql'
 import { AppError } from './errors.js'
 import { PAGE_SIZE } from './pagination.js'
@@ -57,9 +57,10 @@ function pageSize (args: readonly ArgumentNode[], variables: Record<string, unkn
 }
 
 /**
- * Depth, cost and aliases of the operation that will run. Cost counts one per field, multiplied
- * by the page sizes of the connections above it: `vehicles(first: 50) { nodes { facility { name } } }`
- * costs 1 + 50 x 3.
+ * Depth, cost and aliases of one operation. Cost counts one per field, multiplied by the page
+ * sizes of the connections above it: `vehicles(first: 50) { nodes { facility { name } } }` costs
+ * 1 + 50 x 3. A connection below a plain list (not a page's nodes) also counts the list as
+ * PAGE_SIZE.max items: `fleetPositions { vehicle { trips(first: 50) { ... } } }` is 200 x 50 a field.
  */
 export function measure (schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, sent: Record<string, unknown> | null): QueryMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>()
@@ -71,30 +72,38 @@ export function measure (schema: GraphQLSchema, document: DocumentNode, operatio
   const result: QueryMeasure = { depth: 0, cost: 0, aliases: 0 }
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
 
-  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, depth: number, multiplier: number, seen: ReadonlySet<string>): void => {
+  // `fanOut`: a plain list above (fleetPositions: the whole fleet), whose length is not known
+  // here. It multiplies the connections below it, as if it held PAGE_SIZE.max items, and nothing
+  // else: a list's scalar fields are cheap, its nested pages are not.
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, depth: number, multiplier: number, fanOut: number, seen: ReadonlySet<string>): void => {
     result.depth = Math.max(result.depth, depth)
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.alias !== undefined) result.aliases++
         result.cost += multiplier
         const fields = parent !== null && parent !== undefined && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields() : {}
-        const type = fields[selection.name.value] === undefined ? null : getNamedType(fields[selection.name.value]?.type)
+        const field = fields[selection.name.value]
+        const type = field === undefined ? null : getNamedType(field.type)
         const isConnection = type?.name.endsWith('Connection') === true
+        // A connection's nodes and edges are the page already counted, not a list of unknown length.
+        const pageOfParent = parent?.name.endsWith('Connection') === true || parent?.name.endsWith('Edge') === true
+        const isList = field !== undefined && isListType(getNullableType(field.type)) && !pageOfParent && type !== null && !isLeafType(type)
         if (selection.selectionSet !== undefined) {
-          walk(selection.selectionSet, type, depth + 1, isConnection ? multiplier * pageSize(selection.arguments ?? [], variables) : multiplier, seen)
+          if (isConnection) walk(selection.selectionSet, type, depth + 1, multiplier * pageSize(selection.arguments ?? [], variables) * fanOut, 1, seen)
+          else walk(selection.selectionSet, type, depth + 1, multiplier, isList ? fanOut * PAGE_SIZE.max : fanOut, seen)
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition === undefined ? parent : schema.getType(selection.typeCondition.name.value)
-        walk(selection.selectionSet, type, depth, multiplier, seen)
+        walk(selection.selectionSet, type, depth, multiplier, fanOut, seen)
       } else {
         const name = selection.name.value
         const fragment = fragments.get(name)
         if (fragment === undefined || seen.has(name)) continue
-        walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, multiplier, new Set([...seen, name]))
+        walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, multiplier, fanOut, new Set([...seen, name]))
       }
     }
   }
-  walk(operation.selectionSet, root, 1, 1, new Set())
+  walk(operation.selectionSet, root, 1, 1, 1, new Set())
   return result
 }
 
