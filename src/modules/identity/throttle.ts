@@ -10,8 +10,8 @@ import type { CacheStore } from '../../cache/store.js'
 // clears its (account, address) count. A real user is only kept out by the account-wide count,
 // which takes a sustained distributed attack to reach. While throttled, passwords are not even
 // checked, so the throttle is no oracle. An attempt is counted before its password is checked
-// (and taken back when it was right or refused), so concurrent attempts cannot overrun a limit. Counters live in Redis (shared by replicas), in process
-// memory while Redis is unreachable.
+// (and taken back when it was right or refused), so concurrent attempts cannot overrun a limit.
+// Counters live in Redis (shared by replicas), in process memory while Redis is unreachable.
 
 export interface LoginLimits {
   perAccountAndAddress: number
@@ -54,11 +54,12 @@ export class LoginThrottle {
   async attempt (email: string, address: string): Promise<number | null> {
     const keys = this.keys(email, address)
     return await this.withStore(async (store) => {
-      const [pair, byAddress, byAccount] = await Promise.all([keys.pair, keys.address, keys.account].map(async (key) => await store.hit(key, this.limits.windowSeconds)))
+      const hit = async (key: string) => await store.hit(key, this.limits.windowSeconds)
+      const [pair, byAddress, byAccount] = await Promise.all([hit(keys.pair), hit(keys.address), hit(keys.account)])
       const blocked = [
-        (pair?.count ?? 0) > this.limits.perAccountAndAddress ? pair?.ttlSeconds ?? 0 : 0,
-        (byAddress?.count ?? 0) > this.limits.perAddress ? byAddress?.ttlSeconds ?? 0 : 0,
-        (byAccount?.count ?? 0) > this.limits.perAccount ? byAccount?.ttlSeconds ?? 0 : 0
+        pair.count > this.limits.perAccountAndAddress ? pair.ttlSeconds : 0,
+        byAddress.count > this.limits.perAddress ? byAddress.ttlSeconds : 0,
+        byAccount.count > this.limits.perAccount ? byAccount.ttlSeconds : 0
       ].filter((seconds) => seconds > 0)
       if (blocked.length === 0) return null
       await this.takeBack(store, [keys.pair, keys.address, keys.account])
