@@ -42,11 +42,6 @@ export function memoryStore (maxEntries = 10_000): CacheStore {
       entry.value = String(Number(entry.value) + by)
       return { count: Number(entry.value), ttlSeconds: Math.ceil((entry.expires - Date.now()) / 1000) }
     },
-    count: async (key) => {
-      const entry = entries.get(key)
-      if (entry === undefined || entry.expires <= Date.now()) return { count: 0, ttlSeconds: 0 }
-      return { count: Number(entry.value), ttlSeconds: Math.ceil((entry.expires - Date.now()) / 1000) }
-    },
     close: async () => { entries.clear() }
   }
 }

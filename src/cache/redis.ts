@@ -9,15 +9,15 @@ export interface RedisStoreOptions {
   observe: (command: string, seconds: number, failed: boolean) => void
 }
 
+/** Takes hits back from a window that exists: { count, milliseconds left } (0, 0 when it is gone). */
+const TAKE_BACK = `if redis.call('exists', KEYS[1]) == 0 then return {0, 0} end
+return {redis.call('decrby', KEYS[1], ARGV[1]), redis.call('pttl', KEYS[1])}`
+
 /**
  * Redis with fail-fast settings: no offline queue (a command while disconnected fails at once
  * instead of waiting for a reconnect), a short command timeout, and reconnection with capped
  * exponential backoff forever, so the cache comes back on its own when Redis does.
  */
-/** Takes hits back from a window that exists: { count, milliseconds left } (0, 0 when it is gone). */
-const TAKE_BACK = `if redis.call('exists', KEYS[1]) == 0 then return {0, 0} end
-return {redis.call('decrby', KEYS[1], ARGV[1]), redis.call('pttl', KEYS[1])}`
-
 export function redisStore (options: RedisStoreOptions): CacheStore & { client: Redis } {
   const client = new Redis(options.url, {
     enableOfflineQueue: false,
@@ -68,7 +68,7 @@ export function redisStore (options: RedisStoreOptions): CacheStore & { client: 
       if (keys.length === 0) return
       await timed('del', async () => await client.del(...keys))
     },
-    // SET NX EX starts the window on the first hit; INCR counts; PTTL says when it ends. One round trip.
+    // SET NX EX starts the window on the first hit; INCRBY counts; PTTL says when it ends. One round trip.
     hit: async (key, windowSeconds, by = 1) => await timed('incr', async () => {
       if (by < 0) {
         // Only where the window still exists: a DECRBY on a missing key would make one that never expires.
@@ -79,13 +79,6 @@ export function redisStore (options: RedisStoreOptions): CacheStore & { client: 
       const failed = results?.find(([err]) => err !== null)
       if (failed !== undefined) throw failed[0] as Error
       return { count: Number(results?.[1]?.[1]), ttlSeconds: Math.max(1, Math.ceil(Number(results?.[2]?.[1]) / 1000)) }
-    }),
-    count: async (key) => await timed('get', async () => {
-      const results = await client.pipeline().get(key).pttl(key).exec()
-      const failed = results?.find(([err]) => err !== null)
-      if (failed !== undefined) throw failed[0] as Error
-      const value = results?.[0]?.[1]
-      return value === null || value === undefined ? { count: 0, ttlSeconds: 0 } : { count: Number(value), ttlSeconds: Math.max(1, Math.ceil(Number(results?.[1]?.[1]) / 1000)) }
     }),
     close: async () => {
       try {

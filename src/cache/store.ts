@@ -16,7 +16,5 @@ export interface CacheStore {
    * seconds left. A negative `by` takes hits back from a window that exists, never starting one.
    */
   hit: (key: string, windowSeconds: number, by?: number) => Promise<{ count: number, ttlSeconds: number }>
-  /** The current count of a window (0 when none). */
-  count: (key: string) => Promise<{ count: number, ttlSeconds: number }>
   close: () => Promise<void>
 }

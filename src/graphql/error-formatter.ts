@@ -22,7 +22,6 @@ interface DatabaseError {
   constraint?: string
 }
 
-
 function isDatabaseError (err: unknown): err is DatabaseError {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
     /^[0-9A-Z]{5}$/.test((err as { code: string }).code) && 'severity' in err
