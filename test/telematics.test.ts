@@ -301,11 +301,13 @@ void t.test('a parked vehicle\'s GPS drift is neither a trip nor distance', asyn
   t.ok(v.odometer - before.odometer < 1, 'drift adds little to the odometer')
 })
 
-void t.test('device tokens are read through the shared cache; a replaced one is refused at once on every replica', { skip: usingPostgres ? false : 'two replicas need one shared PostgreSQL database' }, async (t) => {
-  const database = await demoDatabase(t)
+void t.test('device tokens are read through the shared cache; a replaced one is refused at once on every replica', async (t) => {
+  // Two replicas share one PostgreSQL database; an embedded database cannot be shared, so without
+  // PostgreSQL "both replicas" are one app (the cache and its invalidation are still proven).
   const env = { TELEMATICS_MAINTENANCE_INTERVAL_SECONDS: '0', POSITION_PUBLISH_INTERVAL_MS: '0' }
+  const database = usingPostgres ? await demoDatabase(t) : undefined
   const a = await buildTestApp(t, { database, env })
-  const b = await buildTestApp(t, { database, env })
+  const b = usingPostgres ? await buildTestApp(t, { database, env }) : a
   const manager = await a.login('fleet_manager@fleet.example')
   const vehicleId = ok(await a.gql<any>('{ vehicles(first: 1, filter: { status: [ACTIVE] }) { nodes { id } } }', {}, manager)).vehicles.nodes[0].id as string
   const token = ok(await a.gql<any>(ISSUE, { v: vehicleId }, manager)).issueDeviceToken.token as string
@@ -321,7 +323,8 @@ void t.test('device tokens are read through the shared cache; a replaced one is 
   t.equal(warm.statusCode, 400)
   t.equal(statements(warm), 0, 'then no statement at all')
   const onA = await lookUp(a, token)
-  t.equal(statements(onA), process.env.REDIS_URL === undefined ? 1 : 0, process.env.REDIS_URL === undefined ? 'A has a cache of its own (no Redis)' : 'and none on A either: the cache is shared through Redis')
+  const ownCache = a !== b && process.env.REDIS_URL === undefined
+  t.equal(statements(onA), ownCache ? 1 : 0, ownCache ? 'A has a cache of its own (no Redis)' : 'and none on A either: the cache is shared')
   t.ok(await hits(b) >= 1, 'counted as cache hits')
 
   // Rotated on A while B holds the old token in its cache: refused on B at once.
