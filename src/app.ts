@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyLoggerOptions } from 'fastify'
 import type { DestinationStream, LogFn, Logger, LoggerOptions } from 'pino'
 import type { Config } from './config.js'
-import { type DatabaseTarget, targetFromConfig } from './database/connect.js'
+import { type DatabaseTarget, serverTarget, targetFromConfig } from './database/connect.js'
 import { singleSignOnSettings } from './modules/identity/oidc.js'
 import { authPlugin } from './plugins/auth.js'
 import { cachePlugin } from './plugins/cache.js'
@@ -17,6 +17,7 @@ import { loadSheddingPlugin } from './plugins/load-shedding.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestContextPlugin } from './plugins/request-context.js'
+import { startupPlugin } from './plugins/startup.js'
 import { switchesPlugin } from './plugins/switches.js'
 import { telematicsPlugin } from './plugins/telematics.js'
 import { telemetryPlugin } from './plugins/telemetry.js'
@@ -107,13 +108,14 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await app.register(httpSecurityPlugin, { corsOrigins: config.CORS_ORIGINS, hsts: config.NODE_ENV === 'production' })
     await app.register(metricsPlugin, { version: config.RELEASE, commit: config.BUILD_COMMIT })
     await app.register(telemetryPlugin, { telemetry })
-    const target = options.database ?? targetFromConfig(config)
+    const target = options.database ?? serverTarget(config)
     await app.register(loadSheddingPlugin, { config, embeddedDatabase: target.kind === 'pglite' })
     await app.register(databasePlugin, {
       target,
       readTarget: options.readDatabase ?? (config.DATABASE_READ_URL === undefined ? undefined : targetFromConfig(config, config.DATABASE_READ_URL)),
       replicaCheck: { intervalMs: config.REPLICA_CHECK_INTERVAL_MS, timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS }
     })
+    await app.register(startupPlugin, { config })
     const redisUrl = options.redisUrl === undefined ? config.REDIS_URL : (options.redisUrl ?? undefined)
     await app.register(cachePlugin, {
       url: redisUrl,

@@ -135,6 +135,7 @@ export const settings = {
   OIDC_AUDIENCE: text('Single sign-on: the audience (`aud`) the identity provider\'s tokens must be issued for (Entra ID: the application\'s client id).'),
   OIDC_JWKS_URL: url('Single sign-on: the identity provider\'s signing keys (JWKS) (Entra ID: `https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys`). https in production.', ['https:', 'http:']),
   DATA_DIR: text('Directory of the embedded database (used only without `DATABASE_URL`).', '.data'),
+  EMBEDDED_TEMPLATE_CACHE: text('Where migrated embedded-database templates are kept (one per PGlite version and migration set): a new `DATA_DIR` is copied from one instead of initialised and migrated (`npm start` prepares it). `none`: no template, a new `DATA_DIR` is initialised by PGlite and migrated.', 'node_modules/.cache/fleet-api'),
   MIGRATE_ON_START: flag('Apply pending migrations at start (and load the demo fleet into an empty embedded database). Defaults to on outside production; refused in production, where the migration job runs `migrate:up`.', undefined),
   GRAPHIQL: flag('Serve GraphiQL at `/graphiql`. Defaults to on outside production.', undefined),
   CACHE_NAMESPACE: text('Prefix of every cache key; give environments that share a Redis different ones.', 'fleet'),
@@ -196,13 +197,14 @@ export const settings = {
 type Settings = typeof settings
 type Parsed = { [K in keyof Settings]: ReturnType<Settings[K]['parse']> }
 
-export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'PERSISTED_QUERIES_ONLY'> & {
+export type Config = Omit<Parsed, 'NODE_ENV' | 'JWT_SECRET' | 'MIGRATE_ON_START' | 'GRAPHIQL' | 'SERVER_TIMING' | 'DATA_DIR' | 'EMBEDDED_TEMPLATE_CACHE' | 'RELEASE' | 'BUILD_COMMIT' | 'MAINTENANCE_MODE' | 'MAINTENANCE_MESSAGE' | 'SENTRY_ENVIRONMENT' | 'CACHE_NAMESPACE' | 'INTROSPECTION' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'PERSISTED_QUERIES_ONLY'> & {
   NODE_ENV: Environment
   JWT_SECRET: string
   MIGRATE_ON_START: boolean
   GRAPHIQL: boolean
   SERVER_TIMING: boolean
   DATA_DIR: string
+  EMBEDDED_TEMPLATE_CACHE: string
   RELEASE: string
   BUILD_COMMIT: string
   MAINTENANCE_MODE: boolean
@@ -318,6 +320,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, options: LoadO
     GRAPHIQL: config.GRAPHIQL ?? (!production && config.PERSISTED_QUERIES_ONLY !== true),
     SERVER_TIMING: config.SERVER_TIMING ?? !production,
     DATA_DIR: config.DATA_DIR ?? '.data',
+    EMBEDDED_TEMPLATE_CACHE: config.EMBEDDED_TEMPLATE_CACHE ?? 'node_modules/.cache/fleet-api',
     RELEASE: config.RELEASE ?? packageVersion(),
     BUILD_COMMIT: config.BUILD_COMMIT ?? 'unknown',
     MAINTENANCE_MODE: config.MAINTENANCE_MODE ?? false,

@@ -1,8 +1,7 @@
 import { buildApp } from './app.js'
 import { ConfigError, type Config, loadConfig } from './config.js'
-import { prepareDatabase } from './database/prepare.js'
 
-// Process entry: configuration, the app, the database, the port, and a clean exit on signals.
+// Process entry: configuration, the app, the port, start-up work, and a clean exit on signals.
 
 function readConfig (): Config {
   try {
@@ -23,11 +22,12 @@ const app = await buildApp(config).catch((err: unknown) => {
   process.exit(1)
 })
 
+// The listener opens first, so the probes answer while start-up work (reaching the database,
+// migrations, the demo seed) runs; it waits for an absent database as long as it takes.
 try {
-  await prepareDatabase(app.database, config, app.log)
   await app.listen({ host: config.HOST, port: config.PORT })
 } catch (err) {
-  app.log.fatal({ err }, 'start-up failed')
+  app.log.fatal({ err }, 'could not listen')
   await app.close()
   process.exit(1)
 }
@@ -35,14 +35,21 @@ try {
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : config.PORT
 const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`
-app.log.info({ url: `${base}/graphql`, database: app.database.kind }, 'Fleet API ready')
-if (config.NODE_ENV !== 'production') {
-  const lines = [`Fleet API is ready: ${base}/graphql`]
-  if (config.GRAPHIQL) lines.push(`GraphiQL: ${base}/graphiql`)
-  if (app.database.kind === 'pglite') lines.push(`Embedded database in ${config.DATA_DIR}/ (set DATABASE_URL to use PostgreSQL)`)
-  lines.push('Sign in with the login mutation as fleet_manager@fleet.example (or admin@, dispatcher@, mechanic@, driver@, viewer@) and the password fleet-demo.')
-  console.log(`\n${lines.join('\n')}\n`)
-}
+
+app.startup.finished.then(() => {
+  app.log.info({ url: `${base}/graphql`, database: app.database.kind }, 'Fleet API ready')
+  if (config.NODE_ENV !== 'production') {
+    const lines = [`Fleet API is ready: ${base}/graphql`]
+    if (config.GRAPHIQL) lines.push(`GraphiQL: ${base}/graphiql`)
+    if (app.database.kind === 'pglite') lines.push(`Embedded database in ${config.DATA_DIR}/ (set DATABASE_URL to use PostgreSQL)`)
+    lines.push('Sign in with the login mutation as fleet_manager@fleet.example (or admin@, dispatcher@, mechanic@, driver@, viewer@) and the password fleet-demo.')
+    console.log(`\n${lines.join('\n')}\n`)
+  }
+}, async (err: unknown) => {
+  app.log.fatal({ err }, 'start-up failed')
+  await app.close()
+  process.exit(1)
+})
 
 // SIGTERM (Kubernetes) or SIGINT (Ctrl-C): readiness turns 503 at once; after SHUTDOWN_DELAY_MS
 // (time for the load balancer to notice) the listener closes, in-flight requests finish within

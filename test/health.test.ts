@@ -59,8 +59,11 @@ void t.test('Redis down: degraded, readiness unaffected', async (t) => {
 void t.test('a hung database: every probe still answers within its runbook timeout', async (t) => {
   const { port } = await stallingServer(t)
   const { app } = await buildTestApp(t, {
-    database: { kind: 'postgres', url: `postgres://postgres@127.0.0.1:${port}/hung`, pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 5000, statementTimeoutMs: 0 } }
+    database: { kind: 'postgres', url: `postgres://postgres@127.0.0.1:${port}/hung`, pool: { max: 2, idleTimeoutMs: 1000, connectionTimeoutMs: 5000, statementTimeoutMs: 0 } },
+    // Start-up waits for this database for ever; the probes must answer meanwhile.
+    waitForStartup: false
   })
+  await app.ready()
   const expected: Record<string, number> = { '/health/liveness': 200, '/health/readiness': 503, '/health/startup': 503, '/health': 503, '/health/metrics': 200 }
   // All at once, as a kubelet and Prometheus would send them.
   const results = await Promise.all(PROBES.map(async (url) => {
@@ -74,6 +77,10 @@ void t.test('a hung database: every probe still answers within its runbook timeo
   }
   const health = results.find((r) => r.url === '/health')?.response.json()
   t.match(health, { status: 'unhealthy', checks: { database: { status: 'down', message: /no answer within 2000 ms/ } } })
+  t.match(results.find((r) => r.url === '/health/startup')?.response.json(), { status: 'starting', reason: /^connecting to the database/ }, 'startup says what it waits for')
+  const request = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ __typename }' } })
+  t.match({ status: request.statusCode, retryAfter: request.headers['retry-after'], body: request.json() },
+    { status: 503, retryAfter: '2', body: { data: null, errors: [{ extensions: { code: 'SERVICE_UNAVAILABLE' } }] } }, 'requests wait for start-up: 503 with Retry-After')
 
   // Probes keep coming every few seconds: they must not pile up connections or checks.
   const again = await Promise.all([1, 2, 3, 4, 5].map(async () => await app.inject('/health')))

@@ -1,13 +1,13 @@
-import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.js'
+import { type EmbeddedReport, type EmbeddedTarget, openEmbedded } from './embedded.js'
 import type { Database } from './schema.js'
 
 export type DatabaseTarget =
   | { kind: 'postgres', url: string, pool: PoolSettings }
-  | { kind: 'pglite', dataDir: string | null, loadDataDir?: Blob }
+  | ({ kind: 'pglite' } & EmbeddedTarget)
 
 export interface PoolSettings {
   max: number
@@ -34,6 +34,17 @@ export interface DatabaseHooks {
   onQuery?: (event: LogEvent) => void
   /** A pooled idle connection broke (server restart, failover); the pool replaces it. */
   onPoolError?: (err: Error) => void
+  /** The embedded database was made from its template (src/database/embedded.ts). */
+  onEmbedded?: EmbeddedReport
+}
+
+/**
+ * Where a new embedded data directory is copied from (src/database/embedded.ts). The template holds
+ * every migration, so a new data directory starts migrated: only where migrating on start is on.
+ */
+export function embeddedTemplateCache (config: Pick<Config, 'DATABASE_URL' | 'EMBEDDED_TEMPLATE_CACHE' | 'MIGRATE_ON_START'>): string | undefined {
+  if (config.DATABASE_URL !== undefined || !config.MIGRATE_ON_START || config.EMBEDDED_TEMPLATE_CACHE === 'none') return undefined
+  return resolve(config.EMBEDDED_TEMPLATE_CACHE)
 }
 
 export function targetFromConfig (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_MS' | 'DB_CONNECTION_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>, url = config.DATABASE_URL): DatabaseTarget {
@@ -50,6 +61,16 @@ export function targetFromConfig (config: Pick<Config, 'DATABASE_URL' | 'DATA_DI
   }
 }
 
+/**
+ * The server's database: the configured one, where a new embedded data directory is copied from
+ * its template. The tools (migrate, seed) see a new data directory as it is: empty.
+ */
+export function serverTarget (config: Parameters<typeof targetFromConfig>[0] & Parameters<typeof embeddedTemplateCache>[0]): DatabaseTarget {
+  const target = targetFromConfig(config)
+  const templateCache = embeddedTemplateCache(config)
+  return target.kind === 'pglite' && templateCache !== undefined ? { ...target, templateCache } : target
+}
+
 const INT8_OID = 20
 
 // Counts and sums come back as int8. Every int8 this schema produces fits a double, so both
@@ -60,7 +81,7 @@ const postgresTypes = {
 }
 
 export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = {}): DatabaseHandle {
-  const { onQuery, onPoolError } = hooks
+  const { onQuery, onPoolError, onEmbedded } = hooks
   const log = onQuery === undefined ? undefined : (event: LogEvent) => { onQuery(event) }
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({
@@ -90,7 +111,7 @@ export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = 
   }
 
   const db = new Kysely<Database>({
-    dialect: new PGliteDialect({ pglite: async () => await openPGlite(target) }),
+    dialect: new PGliteDialect({ pglite: async () => await openEmbedded(target, onEmbedded) }),
     log
   })
   return {
@@ -99,23 +120,4 @@ export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = 
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: async () => { await db.destroy() }
   }
-}
-
-async function openPGlite (target: Extract<DatabaseTarget, { kind: 'pglite' }>) {
-  // Loaded on demand: PGlite's WebAssembly build costs start-up time a PostgreSQL deployment never needs.
-  const [{ PGlite }, { btree_gist: btreeGist }, { pg_trgm: pgTrgm }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite/contrib/btree_gist'),
-    import('@electric-sql/pglite/contrib/pg_trgm')
-  ])
-  let dataDir: string | undefined
-  if (target.dataDir !== null) {
-    dataDir = resolve(target.dataDir)
-    mkdirSync(dataDir, { recursive: true })
-  }
-  return await PGlite.create({
-    dataDir,
-    loadDataDir: target.loadDataDir,
-    extensions: { btree_gist: btreeGist, pg_trgm: pgTrgm }
-  })
 }

@@ -2,11 +2,11 @@ import { readdirSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator, NO_MIGRATIONS } from 'kysely/migration'
 
 // db/migrations, seen from src/database (sources under tsx) or dist/src/database (compiled).
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations/', import.meta.url))
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations/', import.meta.url))
 const MIGRATION_FILE = /^(\d{8}_\d{4}_[a-z0-9_]+)\.(ts|js)$/
 
 /** Reads db/migrations whether it holds TypeScript sources or their compiled JavaScript. */
@@ -25,10 +25,25 @@ class MigrationFolder implements MigrationProvider {
   }
 }
 
+function migrationNames (dir: string): string[] {
+  return readdirSync(dir).map((file) => MIGRATION_FILE.exec(file)?.[1]).filter((name): name is string => name !== undefined).sort()
+}
+
 /** The newest migration this code ships: the schema version cached rows belong to. */
 export function latestMigration (dir = MIGRATIONS_DIR): string {
-  const names = readdirSync(dir).map((file) => MIGRATION_FILE.exec(file)?.[1]).filter((name): name is string => name !== undefined).sort()
-  return names.at(-1) ?? 'none'
+  return migrationNames(dir).at(-1) ?? 'none'
+}
+
+/**
+ * Every migration this code ships has been applied, and no other: one statement, without loading
+ * the migration modules or taking the migration lock (the usual answer at every start).
+ */
+export async function upToDate (db: Kysely<any>, dir = MIGRATIONS_DIR): Promise<boolean> {
+  const { rows } = await sql<{ name: string }>`
+    select name from kysely_migration where to_regclass('kysely_migration') is not null order by name`.execute(db).catch(() => ({ rows: null }))
+  if (rows === null) return false
+  const shipped = migrationNames(dir)
+  return rows.length === shipped.length && rows.every((row, i) => row.name === shipped[i])
 }
 
 export interface MigrationStatus {

@@ -43,13 +43,15 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
           stats.databaseMs += event.queryDurationMillis
         }
       },
-      onPoolError: (err) => { app.log.warn({ err, database: endpoint }, 'idle database connection lost; the pool will reconnect') }
+      onPoolError: (err) => { app.log.warn({ err, database: endpoint }, 'idle database connection lost; the pool will reconnect') },
+      onEmbedded: (message, fields) => { app.log.info(fields, message) }
     })
   }
+  // Nothing is awaited here: PostgreSQL is first reached by the start-up work that follows the
+  // listener (src/plugins/startup.ts), outside any plugin time limit. The embedded database starts
+  // opening now, alongside the rest of the boot; start-up waits for it (and reports its failure).
   const handle = connect(options.target)
-  // The embedded database is opened now: loading its files is start-up work, not the first
-  // request's (nor the first probe's, which would report a slow database).
-  if (handle.kind === 'pglite') await sql`SELECT 1`.execute(handle.db)
+  if (handle.kind === 'pglite') sql`SELECT 1`.execute(handle.db).catch(() => {})
   const replica = options.readTarget === undefined ? null : connect(options.readTarget)
   app.instruments.setPoolStats(handle.poolStats)
   app.decorate('database', handle)

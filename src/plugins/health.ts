@@ -57,6 +57,7 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
   // readiness waits for it too, so a process outside Kubernetes (no startup probe) gets ready as well.
   const confirmStartup = shared(async (): Promise<string | null> => {
     if (lifecycle.started) return null
+    if (!app.startup.done) return app.startup.reason
     try {
       const pending = await withTimeout(pendingMigrations(app.db), settings.timeoutMs)
       if (pending.length > 0) return `${pending.length} migration(s) pending: ${pending.join(', ')}`
@@ -108,4 +109,4 @@ export const healthPlugin = fp(async (app: FastifyInstance, { config }: HealthPl
       checks
     })
   })
-}, { name: 'health', dependencies: ['database', 'cache', 'switches', 'load-shedding'] })
+}, { name: 'health', dependencies: ['database', 'startup', 'cache', 'switches', 'load-shedding'] })

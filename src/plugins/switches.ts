@@ -24,6 +24,7 @@ export const switchesPlugin = fp(async (app: FastifyInstance, { config }: { conf
     void switchboard.reload()
     done()
   })
-  app.addHook('onReady', async () => { switchboard.start() })
+  // Read once start-up has finished: on a new database the table may not exist before that.
+  app.addHook('onReady', async () => { app.startup.onDone(() => { switchboard.start() }) })
   app.addHook('onClose', async () => { switchboard.stop() })
-}, { name: 'switches', dependencies: ['database', 'events'] })
+}, { name: 'switches', dependencies: ['database', 'startup', 'events'] })

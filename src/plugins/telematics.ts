@@ -45,8 +45,10 @@ export const telematicsPlugin = fp(async (app: FastifyInstance, { config }: { co
   // get their day's partition on demand meanwhile.
   if (config.TELEMATICS_MAINTENANCE_INTERVAL_SECONDS > 0) {
     app.addHook('onReady', async () => {
-      timer = setInterval(run, config.TELEMATICS_MAINTENANCE_INTERVAL_SECONDS * 1000)
-      timer.unref()
+      app.startup.onDone(() => {
+        timer = setInterval(run, config.TELEMATICS_MAINTENANCE_INTERVAL_SECONDS * 1000)
+        timer.unref()
+      })
     })
   }
   app.addHook('onClose', async () => {
@@ -54,4 +56,4 @@ export const telematicsPlugin = fp(async (app: FastifyInstance, { config }: { co
     await running
     telematics.close()
   })
-}, { name: 'telematics', dependencies: ['database', 'cache', 'events', 'metrics'] })
+}, { name: 'telematics', dependencies: ['database', 'startup', 'cache', 'events', 'metrics'] })

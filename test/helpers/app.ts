@@ -34,6 +34,8 @@ export interface TestAppOptions {
   readDatabase?: DatabaseTarget
   /** Receives the app's JSON log lines. */
   logStream?: { write: (line: string) => void }
+  /** Return before start-up work has finished (it runs once the app is ready); waits by default. */
+  waitForStartup?: boolean
 }
 
 export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): Promise<TestApp> {
@@ -62,6 +64,10 @@ export async function buildTestApp (t: TestLike, options: TestAppOptions = {}): 
   })
   const app = await buildApp(config, { database, readDatabase: options.readDatabase, logStream: options.logStream })
   t.teardown(async () => { await app.close() })
+  if (options.waitForStartup !== false) {
+    await app.ready()
+    await app.startup.finished
+  }
 
   const gql: TestApp['gql'] = async (query, variables, token) => {
     const response = await app.inject({

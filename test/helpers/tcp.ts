@@ -74,3 +74,54 @@ export async function tcpProxy (t: Teardown, targetPort: number): Promise<Proxy>
     reset: () => { for (const socket of sockets) socket.destroy() }
   }
 }
+
+export interface Endpoint {
+  port: number
+  /** Nothing listens: connections are refused. */
+  refuse: () => Promise<void>
+  /** Connections are accepted and never answered (a partition, a hung server). */
+  stall: () => Promise<void>
+  /** Connections reach the target (the server is back). */
+  forward: () => Promise<void>
+}
+
+/**
+ * One address whose behaviour the test switches: refused, then stalling, then the real server,
+ * as a database behind a failover or a network partition looks to a client.
+ */
+export async function switchableEndpoint (t: Teardown, targetPort: number): Promise<Endpoint> {
+  const reserved = createServer()
+  const port = await listen(reserved)
+  await new Promise((resolve) => reserved.close(resolve))
+  let current: { close: () => Promise<void> } | null = null
+  const become = async (handler: ((socket: Socket) => void) | null) => {
+    await current?.close()
+    current = null
+    if (handler === null) return
+    const sockets = new Set<Socket>()
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => sockets.delete(socket))
+      handler(socket)
+    })
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+    current = { close: closer(server, sockets) }
+  }
+  t.teardown(async () => { await become(null) })
+  return {
+    port,
+    refuse: async () => { await become(null) },
+    stall: async () => { await become(() => {}) },
+    forward: async () => {
+      await become((client) => {
+        const upstream = createConnection({ host: '127.0.0.1', port: targetPort })
+        upstream.on('error', () => client.destroy())
+        client.on('close', () => upstream.destroy())
+        upstream.on('close', () => client.destroy())
+        client.pipe(upstream)
+        upstream.pipe(client)
+      })
+    }
+  }
+}
