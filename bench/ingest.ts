@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { open, readFile, rm, stat } from 'node:fs/promises'
+import { open, rm, stat } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -9,6 +9,9 @@ import pg from 'pg'
 import { seedDemo } from '../db/seeds/demo.js'
 import { connectDatabase } from '../src/database/connect.js'
 import { migrateUp } from '../src/database/migrator.js'
+import { cpuOf, machineCpu } from './lib/proc.js'
+import { graphql, login, startServer as startBenchServer, stopServer } from './lib/server.js'
+import { median, percentile } from './lib/stats.js'
 import { findActiveGeofences } from '../src/modules/geofences/queries.js'
 import { checkFix, type RawFix } from '../src/modules/telematics/fixes.js'
 import { ingest } from '../src/modules/telematics/ingest.js'
@@ -91,7 +94,6 @@ const TRIP_STARTS = [43_200, 54_000, 64_800, 75_600]
 const POSITION_COLUMNS = 'organization_id, vehicle_id, recorded_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m, odometer_km, ignition, battery_percent, attributes'
 const COUNTER = 'fleet_api_positions_ingested_total'
 const JWT_SECRET = 'benchmark-secret-benchmark-secret-benchmark'
-const CLOCK_TICKS_PER_SECOND = 100
 
 const serverUrl = (database: string): string => {
   const url = new URL(SERVER)
@@ -116,12 +118,6 @@ const thousands = (value: number): string => Number.isFinite(value) ? Math.round
 const dayName = (day: Date): string => day.toISOString().slice(0, 10).replaceAll('-', '')
 const startOfDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS
 const frac = (x: number): number => x - Math.floor(x)
-
-function percentile (sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number
-}
-const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 0.5)
 
 async function withClient<T> (url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'fleet-bench-ingest' })
@@ -295,16 +291,14 @@ async function prepareDatabase (): Promise<Fixture> {
 // The server, in its own process, production settings
 
 async function startServer (): Promise<{ child: ChildProcess, base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  return await startBenchServer({
+    port: PORT,
     env: {
-      ...process.env,
       NODE_ENV: 'production',
       DATABASE_URL,
       REDIS_URL: redisUrl() ?? '',
       CACHE_NAMESPACE: 'fleet-bench-ingest',
       JWT_SECRET,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       // The load is this machine's only tracker fleet and user: limits it cannot reach. The
       // limiters still run (and their Redis round trips count), as for every real request.
@@ -315,44 +309,8 @@ async function startServer (): Promise<{ child: ChildProcess, base: string }> {
       // Per session (the server's own connections only): statements slower than BENCH_SLOW_MS
       // go to the PostgreSQL log. Setting it needs a superuser.
       ...(SLOW_MS > 0 && fixture?.superuser === true ? { PGOPTIONS: `-c log_min_duration_statement=${SLOW_MS}` } : {})
-    },
-    stdio: ['ignore', 'inherit', 'inherit']
+    }
   })
-  const base = `http://127.0.0.1:${PORT}`
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`)
-    try {
-      if ((await fetch(`${base}/health/readiness`)).ok) return { child, base }
-    } catch { /* not listening yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  child.kill()
-  throw new Error('server did not start')
-}
-
-async function stopServer (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  child.kill('SIGTERM')
-  await once(child, 'exit')
-}
-
-interface GraphQLResponse<T> { data?: T, errors?: Array<{ message: string }> }
-
-async function graphql<T> (base: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables })
-  })
-  const json = await response.json() as GraphQLResponse<T>
-  if (json.errors !== undefined && json.errors.length > 0) throw new Error(`GraphQL: ${json.errors.map((e) => e.message).join('; ')}`)
-  if (json.data === undefined) throw new Error(`GraphQL: no data (HTTP ${response.status})`)
-  return json.data
-}
-
-async function login (base: string): Promise<string> {
-  const data = await graphql<{ login: { accessToken: string } }>(base, 'mutation { login(email: "fleet_manager@fleet.example", password: "fleet-demo") { accessToken } }')
-  return data.login.accessToken
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,29 +353,6 @@ async function scrape (base: string, source: 'device' | 'osmand'): Promise<Scrap
     statementSeconds: metric(text, 'fleet_api_db_query_duration_seconds_sum'),
     redisCommands: metric(text, 'fleet_api_redis_command_duration_seconds_count'),
     byStatement
-  }
-}
-
-async function cpuOf (pid: number): Promise<number> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, 'utf8')
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS_PER_SECOND
-  } catch {
-    return NaN
-  }
-}
-
-/** Busy and total CPU milliseconds of the whole machine (all cores), from /proc/stat. */
-async function machineCpu (): Promise<{ busy: number, total: number }> {
-  try {
-    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] as string
-    const values = line.trim().split(/\s+/).slice(1).map(Number)
-    const idle = (values[3] ?? 0) + (values[4] ?? 0)
-    const total = values.reduce((s, v) => s + v, 0)
-    return { busy: (total - idle) * 1000 / CLOCK_TICKS_PER_SECOND, total: total * 1000 / CLOCK_TICKS_PER_SECOND }
-  } catch {
-    return { busy: NaN, total: NaN }
   }
 }
 

@@ -111,7 +111,7 @@ export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = 
   }
 
   const db = new Kysely<Database>({
-    dialect: new PGliteDialect({ pglite: async () => await openEmbedded(target, onEmbedded) }),
+    dialect: new PGliteDialect({ pglite: async () => await (target.opening ?? openEmbedded(target, onEmbedded)) }),
     log
   })
   return {

@@ -17,6 +17,8 @@ import { MIGRATIONS_DIR, migrateUp } from './migrator.js'
 export interface EmbeddedTarget {
   /** The data directory; null keeps the database in memory. */
   dataDir: string | null
+  /** Already opening (the server starts it before its modules load); used instead of opening again. */
+  opening?: Promise<PGlite>
   /** A data directory dump (PGlite's `dumpDataDir`) to start from: the tests' template. */
   loadDataDir?: Blob
   /** Where templates are kept; a new data directory is copied from one. Unset: no template. */

@@ -47,11 +47,10 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
       onEmbedded: (message, fields) => { app.log.info(fields, message) }
     })
   }
-  // Nothing is awaited here: PostgreSQL is first reached by the start-up work that follows the
-  // listener (src/plugins/startup.ts), outside any plugin time limit. The embedded database starts
-  // opening now, alongside the rest of the boot; start-up waits for it (and reports its failure).
+  // Nothing is awaited here: PostgreSQL is first reached, and the embedded database is opened (or
+  // its opening, begun by the server before the app loaded, awaited), by the start-up work that
+  // follows the listener (src/plugins/startup.ts), outside any plugin time limit.
   const handle = connect(options.target)
-  if (handle.kind === 'pglite') sql`SELECT 1`.execute(handle.db).catch(() => {})
   const replica = options.readTarget === undefined ? null : connect(options.readTarget)
   app.instruments.setPoolStats(handle.poolStats)
   app.decorate('database', handle)
