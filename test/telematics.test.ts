@@ -72,7 +72,7 @@ void t.test('a phone tracker speaking OsmAnd: GET and POST, knots, Unix time, at
   t.match(before.lastPosition, {
     recordedAt: new Date(at * 1000).toISOString(), latitude: 39.96, longitude: -82.99, speed: 18.5, knots: 10, heading: 90, altitude: 250, accuracy: 8, battery: 76
   }, 'speed arrives in knots and is stored in km/h')
-  t.same(before.lastPosition.attributes, { hdop: '0.9' }, 'the latest fix carries its attributes')
+  t.same(before.lastPosition.attributes, { hdop: 0.9 }, 'the latest fix carries its attributes')
   t.same(before.positions.nodes.length, 1)
 
   // Form-encoded POST, ISO time, and Traccar Client's JSON body.
@@ -92,10 +92,10 @@ void t.test('a phone tracker speaking OsmAnd: GET and POST, knots, Unix time, at
   t.match(after.lastPosition, { latitude: 39.962, speed: 18, heading: 180, battery: 75 }, 'JSON speed is m/s')
   t.equal(after.positions.totalCount, 3)
 
-  // Query parameters OsmAnd does not define are kept as attributes of the stored fix.
+  // What OsmAnd carries beyond the columns is kept as attributes of the stored fix, typed as Traccar types it.
   const history = ok(await s.gql<any>('query ($id: ID!, $f: DateTime!, $t: DateTime!) { vehicle(id: $id) { positions(from: $f, to: $t) { nodes { attributes } } } }',
     { id: vehicleId, f: new Date(at * 1000 - MINUTE).toISOString(), t: new Date().toISOString() }, s.manager)).vehicle.positions.nodes
-  t.same(history.map((p: any) => p.attributes), [{ hdop: '0.9' }, { charge: 'true' }, { moving: true }])
+  t.same(history.map((p: any) => p.attributes), [{ hdop: 0.9 }, { charge: true }, { motion: true }])
 
   t.equal((await s.app.inject({ method: 'GET', url: `/ingest/osmand?id=${token}&lat=39.96&lon=-82.99&timestamp=${at}` })).statusCode, 200, 'a repeat is acknowledged (and not stored twice)')
   t.equal((await s.vehicle(vehicleId, new Date(at * 1000 - MINUTE), new Date())).positions.totalCount, 3)
