@@ -7,7 +7,7 @@ import { seedDemo } from '../db/seeds/demo.js'
 import { connectDatabase, type DatabaseHandle } from '../src/database/connect.js'
 import type { Database } from '../src/database/schema.js'
 import { createMigrator, MigrationFailure, migrateDown, migrateUp, migrationStatus, pendingMigrations } from '../src/database/migrator.js'
-import { createDatabase, usingPostgres } from './helpers/database.js'
+import { createDatabase, demoDatabase, usingPostgres } from './helpers/database.js'
 import { ROOT, SEED_NOW } from './helpers/environment.js'
 
 // Every migration must be reversible: up, down one step at a time, and up again must leave
@@ -201,6 +201,23 @@ void t.test('up, down step by step, up again: embedded PGlite', async (t) => {
   const handle = connectDatabase({ kind: 'pglite', dataDir: null })
   t.teardown(async () => { await handle.close() })
   await checkReversible(t, handle)
+})
+
+void t.test('0010 gives each vehicle\'s latest fix the attributes stored with it in the history', async (t) => {
+  const handle = connectDatabase(await demoDatabase(t))
+  t.teardown(async () => { await handle.close() })
+  const { db } = handle
+  // Every stored fix names its own time, so a latest fix that took another's attributes shows.
+  await db.transaction().execute(async (trx) => {
+    await sql`select set_config('fleet.organization_id', '*', true)`.execute(trx)
+    await sql`update positions set attributes = jsonb_build_object('at', recorded_at)`.execute(trx)
+  })
+  await createMigrator(db).migrateTo('20261130_0009_tenant_write_policies')
+  t.same(await migrateUp(db), ['20261207_0010_telemetry_attributes'], 'up 0010 on a fleet with history')
+  const { rows } = await sql<{ vehicles: string, matching: string }>`
+    select count(*) as vehicles, count(*) filter (where (attributes ->> 'at')::timestamptz = recorded_at) as matching from vehicle_telemetry`.execute(db)
+  t.ok(Number(rows[0]?.vehicles) > 0, 'the demo fleet has latest fixes')
+  t.equal(rows[0]?.matching, rows[0]?.vehicles, 'each has the attributes of its own fix')
 })
 
 void t.test('a failing migration is named, and the batch is rolled back', async (t) => {

@@ -70,8 +70,9 @@ void t.test('a phone tracker speaking OsmAnd: GET and POST, knots, Unix time, at
   t.equal(get.body, '', 'Traccar Client wants an empty 200')
   const before = await s.vehicle(vehicleId, new Date(at * 1000 - MINUTE), new Date())
   t.match(before.lastPosition, {
-    recordedAt: new Date(at * 1000).toISOString(), latitude: 39.96, longitude: -82.99, speed: 18.5, knots: 10, heading: 90, altitude: 250, accuracy: 8, battery: 76, attributes: null
-  }, 'speed arrives in knots and is stored in km/h; the latest fix carries no attributes')
+    recordedAt: new Date(at * 1000).toISOString(), latitude: 39.96, longitude: -82.99, speed: 18.5, knots: 10, heading: 90, altitude: 250, accuracy: 8, battery: 76
+  }, 'speed arrives in knots and is stored in km/h')
+  t.same(before.lastPosition.attributes, { hdop: 0.9 }, 'the latest fix carries its attributes')
   t.same(before.positions.nodes.length, 1)
 
   // Form-encoded POST, ISO time, and Traccar Client's JSON body.
@@ -91,10 +92,10 @@ void t.test('a phone tracker speaking OsmAnd: GET and POST, knots, Unix time, at
   t.match(after.lastPosition, { latitude: 39.962, speed: 18, heading: 180, battery: 75 }, 'JSON speed is m/s')
   t.equal(after.positions.totalCount, 3)
 
-  // Query parameters OsmAnd does not define are kept as attributes of the stored fix.
+  // What OsmAnd carries beyond the columns is kept as attributes of the stored fix, typed as Traccar types it.
   const history = ok(await s.gql<any>('query ($id: ID!, $f: DateTime!, $t: DateTime!) { vehicle(id: $id) { positions(from: $f, to: $t) { nodes { attributes } } } }',
     { id: vehicleId, f: new Date(at * 1000 - MINUTE).toISOString(), t: new Date().toISOString() }, s.manager)).vehicle.positions.nodes
-  t.same(history.map((p: any) => p.attributes), [{ hdop: '0.9' }, { charge: 'true' }, { moving: true }])
+  t.same(history.map((p: any) => p.attributes), [{ hdop: 0.9 }, { charge: true }, { motion: true }])
 
   t.equal((await s.app.inject({ method: 'GET', url: `/ingest/osmand?id=${token}&lat=39.96&lon=-82.99&timestamp=${at}` })).statusCode, 200, 'a repeat is acknowledged (and not stored twice)')
   t.equal((await s.vehicle(vehicleId, new Date(at * 1000 - MINUTE), new Date())).positions.totalCount, 3)
@@ -196,6 +197,32 @@ void t.test('out-of-order fixes go to history without moving the latest position
   const v = await s.vehicle(vehicleId, from, new Date())
   t.equal(v.lastPosition.recordedAt, fixes[5]?.recordedAt)
   t.same(v.positions.nodes.map((p: any) => p.recordedAt), fixes.map((f) => f.recordedAt), 'history in time order')
+})
+
+void t.test('the latest position carries the attributes of its fix, as the history does', async (t) => {
+  const s = await setup(t)
+  const [vehicleId] = s.vehicleIds as [string]
+  const from = new Date(Date.now() - 10 * MINUTE)
+  const at = (minute: number) => new Date(from.getTime() + minute * MINUTE).toISOString()
+  const LATEST = 'query ($id: ID!, $f: DateTime!, $t: DateTime!) { vehicle(id: $id) { lastPosition { recordedAt attributes } positions(from: $f, to: $t) { nodes { recordedAt attributes } } } }'
+  const read = async () => ok(await s.gql<any>(LATEST, { id: vehicleId, f: from.toISOString(), t: new Date().toISOString() }, s.manager)).vehicle
+  const map = async () => ok(await s.gql<any>('{ fleetPositions { vehicle { id } position { attributes } } }', {}, s.manager)).fleetPositions
+    .find((p: any) => p.vehicle.id === vehicleId).position.attributes
+
+  ok(await s.gql(RECORD, { input: [{ vehicleId, ...HOME, recordedAt: at(2), attributes: { rpm: 900, door: 'open' } }] }, s.manager))
+  const first = await read()
+  t.same(first.lastPosition, { recordedAt: at(2), attributes: { rpm: 900, door: 'open' } }, 'lastPosition has them')
+  t.same(first.lastPosition, first.positions.nodes.at(-1), 'the same as that fix in positions()')
+  t.same(await map(), { rpm: 900, door: 'open' }, 'and so has the live map')
+
+  // A late fix goes into the history only: the latest keeps its own attributes.
+  ok(await s.gql(RECORD, { input: [{ vehicleId, ...HOME, recordedAt: at(1), attributes: { rpm: 1 } }] }, s.manager))
+  t.same((await read()).lastPosition.attributes, { rpm: 900, door: 'open' }, 'a late fix does not lend the latest its attributes')
+  // A newer fix without attributes: the latest has none, not the previous fix's.
+  ok(await s.gql(RECORD, { input: [{ vehicleId, ...HOME, recordedAt: at(3) }] }, s.manager))
+  const last = await read()
+  t.same(last.lastPosition, { recordedAt: at(3), attributes: null }, 'a newer fix without attributes replaces them')
+  t.same(last.positions.nodes.map((p: any) => p.attributes), [{ rpm: 1 }, { rpm: 900, door: 'open' }, null], 'the history keeps each fix\'s own')
 })
 
 void t.test('a drive: trip, odometer, history pages and simplification', async (t) => {

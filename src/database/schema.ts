@@ -183,6 +183,8 @@ export interface VehicleTelemetryTable extends FixColumns {
   speeding_since: Timestamp | null
   speeding_max_kmh: number | null
   speeding_alerted: boolean
+  /** The latest fix's attributes, as stored with it in positions. */
+  attributes: ColumnType<Record<string, unknown> | null, string | null, string | null>
 }
 
 export interface TripsTable {

@@ -6,7 +6,7 @@ import { type Device, deviceOf, hashDeviceToken } from '../modules/telematics/de
 import type { RawFix } from '../modules/telematics/fixes.js'
 import type { IngestReport } from '../modules/telematics/ingest.js'
 import type { IngestSource } from '../modules/telematics/service.js'
-import { osmAndFix } from '../modules/telematics/osmand.js'
+import { osmAndFix, osmAndToken } from '../modules/telematics/osmand.js'
 import { refuse } from './rest-errors.js'
 
 // The device doors, outside GraphQL, for trackers:
@@ -56,8 +56,11 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
   app.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (_request, body, done) => {
     done(null, parseNdjson(body as string))
   })
+  // A repeated field becomes a list, as in the query string: OsmAnd senders repeat `cell` and `wifi`.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    const fields = new Map<string, string[]>()
+    for (const [key, value] of new URLSearchParams(body as string)) fields.set(key, [...(fields.get(key) ?? []), value])
+    done(null, Object.fromEntries([...fields].map(([key, values]) => [key, values.length === 1 ? values[0] : values])))
   })
 
   // What fails before or outside a handler (a body that is not JSON or too large, the rate limit,
@@ -138,11 +141,17 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
   })
 
   const osmand = async (request: FastifyRequest, reply: FastifyReply) => {
+    // A fix sent without a time is dated when it arrived, not when its batch got its turn.
+    const receivedAt = new Date()
     try {
-      const { token, fix } = osmAndFix(request.query, request.body)
-      const device = await admit(reply, token)
+      const device = await admit(reply, osmAndToken(request.query, request.body))
       if (device === null) return await reply
-      const report = await record(request, 'osmand', device, [fix])
+      const read = osmAndFix(request.query, request.body, receivedAt)
+      if ('refused' in read) {
+        app.telematics.refused('osmand')
+        return await refuse(reply, 400, 'BAD_USER_INPUT', read.refused.message, { reason: read.refused.code })
+      }
+      const report = await record(request, 'osmand', device, [read.fix])
       const rejection = report.rejected[0]
       if (rejection !== undefined) return await refuse(reply, 400, 'BAD_USER_INPUT', rejection.message, { reason: rejection.code })
       return await reply.code(200).send()
@@ -150,7 +159,7 @@ export async function ingestPlugin (app: FastifyInstance, { config }: { config: 
       return await failed(request, reply, err)
     }
   }
-  const osmandToken = (request: FastifyRequest): string | undefined => osmAndFix(request.query, request.body).token
+  const osmandToken = (request: FastifyRequest): string | undefined => osmAndToken(request.query, request.body)
   app.get('/ingest/osmand', { config: { rateLimit: rateLimit(osmandToken) } }, osmand)
   app.post('/ingest/osmand', { config: { rateLimit: rateLimit(osmandToken) } }, osmand)
 }

@@ -23,10 +23,10 @@ export const telematicsPlugin = fp(async (app: FastifyInstance, { config }: { co
     events: app.events,
     config,
     log: app.log,
-    counted: (source, report) => {
-      counter.inc({ source, result: 'accepted' }, report.accepted)
-      counter.inc({ source, result: 'duplicate' }, report.duplicates)
-      counter.inc({ source, result: 'rejected' }, report.rejected.length)
+    counted: (source, counts) => {
+      counter.inc({ source, result: 'accepted' }, counts.accepted)
+      counter.inc({ source, result: 'duplicate' }, counts.duplicates)
+      counter.inc({ source, result: 'rejected' }, counts.rejected)
     }
   })
   app.decorate('telematics', telematics)

@@ -60,11 +60,16 @@ class Rejected extends Error {
 /** A number as text: decimal, optionally with an exponent (not hex, not blank, which Number() reads as 0). */
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
+/** The number a text spells in decimal (spaces around it allowed), or undefined when it spells none. */
+export function decimal (text: string): number | undefined {
+  const trimmed = text.trim()
+  return NUMERIC.test(trimmed) ? Number(trimmed) : undefined
+}
+
 function optionalNumber (value: unknown, field: string, min: number, max: number): number | null {
   const text = typeof value === 'string' ? value.trim() : undefined
   if (value === undefined || value === null || text === '') return null
-  if (text !== undefined && !NUMERIC.test(text)) throw new Rejected('INVALID_VALUE', `${field} must be a number`)
-  const n = text !== undefined ? Number(text) : value
+  const n = text !== undefined ? decimal(text) : value
   if (typeof n !== 'number' || !Number.isFinite(n)) throw new Rejected('INVALID_VALUE', `${field} must be a number`)
   if (n < min || n > max) throw new Rejected('OUT_OF_RANGE', `${field} must be between ${min} and ${max}, got ${n}`)
   return n

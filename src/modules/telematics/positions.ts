@@ -18,7 +18,7 @@ export interface VehiclePositionParent {
 }
 
 export function latestPosition (row: TelemetryRow): PositionRecord {
-  return { ...row, attributes: null }
+  return row
 }
 
 /** Longest history range one request may ask for (GraphQL and the track export alike). */

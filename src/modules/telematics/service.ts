@@ -27,7 +27,7 @@ export interface TelematicsDependencies {
   config: Config
   log: FastifyBaseLogger
   /** Counts what each batch came to. */
-  counted: (source: IngestSource, report: IngestReport) => void
+  counted: (source: IngestSource, counts: { accepted: number, duplicates: number, rejected: number }) => void
 }
 
 export class Telematics {
@@ -68,8 +68,13 @@ export class Telematics {
     const limits = this.limits()
     const checked = raw.map((fix, index) => checkFix(fix, index, limits, deviceVehicleId))
     const report = await this.coalescer.submit(organizationId, checked)
-    this.deps.counted(source, report)
+    this.deps.counted(source, { accepted: report.accepted, duplicates: report.duplicates, rejected: report.rejected.length })
     return report
+  }
+
+  /** Counts a fix its door could not read as one (an OsmAnd `cell` or `timestamp` in no known form): rejected all the same. */
+  refused (source: IngestSource): void {
+    this.deps.counted(source, { accepted: 0, duplicates: 0, rejected: 1 })
   }
 
   /** After commit: stale cached vehicles (odometer), live positions, raised alerts. */

@@ -104,7 +104,7 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
   await sql`
     /* telematics.saveTelemetry */
     insert into vehicle_telemetry (vehicle_id, organization_id, recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m,
-                                   ignition, battery_percent, odometer_km, vehicle_odometer_km, last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
+                                   ignition, battery_percent, attributes, odometer_km, vehicle_odometer_km, last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
     select * from unnest(
       cast(${column('vehicle_id')} as uuid[]), cast(${column('organization_id')} as uuid[]),
       cast(${column('recorded_at')} as timestamptz[]), cast(${column('received_at')} as timestamptz[]),
@@ -112,6 +112,7 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
       cast(${column('speed_kmh')} as real[]), cast(${column('heading')} as real[]),
       cast(${column('altitude_m')} as real[]), cast(${column('accuracy_m')} as real[]),
       cast(${column('ignition')} as boolean[]), cast(${column('battery_percent')} as real[]),
+      cast(${rows.map((r) => r.attributes === null ? null : JSON.stringify(r.attributes))} as jsonb[]),
       cast(${column('odometer_km')} as float8[]), cast(${column('vehicle_odometer_km')} as float8[]),
       cast(${column('last_moving_at')} as timestamptz[]),
       cast(${column('trip_id')} as uuid[]), cast(${column('speeding_since')} as timestamptz[]),
@@ -120,7 +121,7 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
     on conflict (vehicle_id) do update set
       recorded_at = excluded.recorded_at, received_at = excluded.received_at, latitude = excluded.latitude, longitude = excluded.longitude,
       speed_kmh = excluded.speed_kmh, heading = excluded.heading, altitude_m = excluded.altitude_m, accuracy_m = excluded.accuracy_m,
-      ignition = excluded.ignition, battery_percent = excluded.battery_percent, odometer_km = excluded.odometer_km,
+      ignition = excluded.ignition, battery_percent = excluded.battery_percent, attributes = excluded.attributes, odometer_km = excluded.odometer_km,
       vehicle_odometer_km = excluded.vehicle_odometer_km,
       last_moving_at = excluded.last_moving_at, trip_id = excluded.trip_id, speeding_since = excluded.speeding_since,
       speeding_max_kmh = excluded.speeding_max_kmh, speeding_alerted = excluded.speeding_alerted`.execute(trx)

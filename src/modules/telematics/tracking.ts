@@ -285,6 +285,7 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
       accuracy_m: fix.accuracyM,
       ignition: fix.ignition,
       battery_percent: fix.batteryPercent,
+      attributes: fix.attributes,
       odometer_km: odometer,
       vehicle_odometer_km: state.vehicleOdometerKm,
       last_moving_at: lastMovingAt,
