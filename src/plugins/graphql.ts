@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import { Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode, specifiedRules, validate } from 'graphql'
+import { GraphQLError, Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode, specifiedRules, validate } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
 import { type Config, ConfigError } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
@@ -9,12 +9,20 @@ import { type GraphQLContext, noViewer } from '../graphql/context.js'
 import { createErrorFormatter } from '../graphql/error-formatter.js'
 import { AppError } from '../graphql/errors.js'
 import { checkComplexity, checkTokens } from '../graphql/limits.js'
+import { checkBodyParameters, checkOperationChosen, checkQueryStringParameters, GRAPHQL_RESPONSE, LEGACY_JSON, responseMediaType, type ResponseMediaType, SUPPORTED } from '../graphql/over-http.js'
 import { createPersistedQueries, validateManifest } from '../graphql/persisted-queries.js'
 import { DateTime, JSONValue } from '../graphql/scalars.js'
 import { loadSchema } from '../graphql/schema.js'
 import { permissions } from '../modules/identity/permissions.js'
 import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
 import { bindLog } from './request-context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The media type a /graphql response goes out in, from the Accept header. */
+    responseMediaType: ResponseMediaType
+  }
+}
 
 export interface GraphQLPluginOptions {
   config: Config
@@ -61,7 +69,9 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
       onUnexpected: (err, ctx) => {
         const { viewer, operation, requestId } = ctx as Partial<GraphQLContext>
         app.telemetry.exception(err, { requestId, operation: operation?.name, userId: viewer?.userId, organizationId: viewer?.organizationId })
-      }
+      },
+      // Subscription events have no reply (and no status).
+      mediaTypeOf: (ctx) => (ctx.reply as FastifyReply | undefined)?.request.responseMediaType ?? LEGACY_JSON
     }),
     context: (request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, request),
     subscription: {
@@ -124,6 +134,13 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   })
   // Too many tokens is refused before the parser sees the document.
   app.graphql.addHook('preParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
+  // Mercurius looks a GET request's operation up to refuse mutations, past its cache of parsed
+  // documents and before the hooks on them, and fails (500) when the document has none to run by
+  // that name: a GET document is parsed once more here (few come by GET) and refused as over POST.
+  app.graphql.addHook('preParsing', async (_schema, source, context) => {
+    const { method, query } = context.reply.request
+    if (method === 'GET') checkOperationChosen(source, (query as { operationName?: string }).operationName)
+  })
   // A batch (JSON array of operations) is bounded too.
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.url === '/graphql' && Array.isArray(request.body) && request.body.length > config.MAX_BATCHED_OPERATIONS) {
@@ -131,10 +148,34 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     }
   })
 
-  // Mercurius takes a query that is not GraphQL text (a number, an object, JSON) for a ready-made
-  // syntax tree, which graphql-js then trusts: only documents parsed from text go on.
+  // GraphQL over HTTP (src/graphql/over-http.ts): the response's media type from Accept, the
+  // request's parameters checked before Mercurius's schema (which refuses null and coerces types).
+  app.decorateRequest('responseMediaType', LEGACY_JSON)
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url !== '/graphql') return
+    const type = responseMediaType(request.headers.accept)
+    if (type === null) throw new AppError('BAD_USER_INPUT', `Not acceptable: /graphql answers ${SUPPORTED}`, {}, 406)
+    request.responseMediaType = type
+  })
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.url !== '/graphql') return
+    if (request.method !== 'POST') checkQueryStringParameters(request.query as Record<string, unknown>)
+    else for (const operation of Array.isArray(request.body) ? request.body : [request.body]) checkBodyParameters(operation)
+  })
+  app.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql') return
+    const vary = reply.getHeader('vary')
+    reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`)
+    if (request.responseMediaType === GRAPHQL_RESPONSE && String(reply.getHeader('content-type')).startsWith(LEGACY_JSON)) {
+      reply.header('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`)
+    }
+  })
+
+  // Mercurius takes a query text that does not parse but is JSON for a ready-made syntax tree,
+  // which graphql-js then trusts: only documents parsed from text go on, the rest is what it is,
+  // a document that does not parse.
   app.graphql.addHook('preValidation', async (_schema, document) => {
-    if (!(document?.loc instanceof Location)) throw new AppError('BAD_USER_INPUT', 'query must be a GraphQL document, as text', {}, 400)
+    if (!(document?.loc instanceof Location)) throw new GraphQLError('Syntax Error: query must be a GraphQL document, as text (not JSON)', { extensions: { code: 'BAD_USER_INPUT' } })
   })
   // Operation name and type: on the request's log lines and in the duration histogram.
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
@@ -148,7 +189,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     // validation and before anything executes (a validation rule with variables would disable
     // Mercurius's cache of parsed and validated documents).
     if (operation?.operation === 'subscription') {
-      throw new AppError('BAD_USER_INPUT', 'Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws), not over HTTP', {}, 400)
+      throw new GraphQLError('Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws), not over HTTP', { extensions: { code: 'BAD_USER_INPUT' } })
     }
     checkComplexity(schema, document, variables ?? {}, limits)
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }
