@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import websocket from '@fastify/websocket'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { GraphQLError, Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode, specifiedRules, validate } from 'graphql'
@@ -13,6 +14,7 @@ import { checkBodyParameters, checkOperationChosen, checkQueryStringParameters, 
 import { createPersistedQueries, validateManifest } from '../graphql/persisted-queries.js'
 import { DateTime, JSONValue } from '../graphql/scalars.js'
 import { loadSchema } from '../graphql/schema.js'
+import { chooseSubprotocol, guardTransportWs } from '../graphql/transport-ws.js'
 import { permissions } from '../modules/identity/permissions.js'
 import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
 import { bindLog } from './request-context.js'
@@ -50,6 +52,21 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   const manifestProblems = config.PERSISTED_QUERIES === undefined ? [] : validateManifest(schema, config.PERSISTED_QUERIES, validationRules)
   if (manifestProblems.length > 0) throw new ConfigError(manifestProblems.map((problem) => `PERSISTED_QUERIES_FILE: ${problem}`))
   const persisted = createPersistedQueries({ manifest: config.PERSISTED_QUERIES, only: config.PERSISTED_QUERIES_ONLY, ttlSeconds: config.PERSISTED_QUERIES_TTL_SECONDS, store: app.cache, namespace: config.CACHE_NAMESPACE, log: app.log })
+
+  // graphql-transport-ws exactly (src/graphql/transport-ws.ts): Mercurius's WebSocket handler
+  // gets the socket through the protocol's guard. This hook must run before @fastify/websocket's,
+  // which takes the handler over when Mercurius adds its route.
+  app.addHook('onRoute', (route) => {
+    const handler = route.wsHandler
+    if (route.url !== '/graphql' || handler === undefined) return
+    route.wsHandler = function (socket, request) {
+      const guarded = guardTransportWs(socket)
+      if (guarded !== null) return handler.call(this, guarded, request)
+    }
+  })
+  // Registered here, not by Mercurius, for the subprotocol negotiation (chooseSubprotocol). A
+  // message may be as large as a request body.
+  await app.register(websocket, { options: { maxPayload: config.BODY_LIMIT_BYTES, handleProtocols: chooseSubprotocol } })
 
   await app.register(mercurius, {
     schema,
@@ -124,10 +141,10 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   // Subscriptions get the same limits. Mercurius has parsed a subscription before its first hook
   // and does not pass its variables: a page size given by a variable counts as the largest.
   app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
-  // Mercurius takes a subscription's syntax tree as sent (JSON), skipping the hooks on text (the
-  // allow-list, the token limit), and does not validate subscriptions: both are done here.
+  // Mercurius does not validate subscriptions. (Their documents are text: the protocol's guard
+  // closes the socket on a query that is not, which Mercurius would take as a syntax tree and
+  // run past the hooks on text, the allow-list and the token limit.)
   app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
-    if (!(document.loc instanceof Location)) throw new AppError('BAD_USER_INPUT', 'query must be a GraphQL document, as text', {}, 400)
     const invalid = validate(schema, document, [...specifiedRules, ...validationRules])
     if (invalid.length > 0) throw new AppError('BAD_USER_INPUT', invalid.map((error) => error.message).join('; '), {}, 400)
     checkComplexity(schema, document, null, limits)
