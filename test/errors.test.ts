@@ -12,15 +12,25 @@ import { switchableEndpoint } from './helpers/tcp.js'
 
 const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars', DATABASE_URL: 'postgres://unused.invalid/db' }
 
-void t.test('malformed requests get 400 with BAD_USER_INPUT', async (t) => {
+void t.test('malformed requests and invalid documents: BAD_USER_INPUT, nothing run, the status of the media type', async (t) => {
   const { app } = await buildTestApp(t)
-  const post = async (payload: string, contentType = 'application/json') => {
-    const response = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': contentType }, payload })
+  const post = async (payload: string, contentType = 'application/json', accept?: string) => {
+    const response = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': contentType, ...(accept === undefined ? {} : { accept }) }, payload })
     return { status: response.statusCode, body: response.json() }
   }
-  const cases: Array<[string, string, string?]> = [
-    ['broken JSON', '{"query": '],
-    ['no query', '{}'],
+  const refused = (label: string, body: any) => {
+    t.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${label}: BAD_USER_INPUT`)
+    t.notMatch(JSON.stringify(body), /at .*\.(js|ts):\d+/, `${label}: no stack trace`)
+    t.notOk('data' in body, `${label}: no data (nothing ran)`)
+  }
+  for (const [label, payload] of [['broken JSON', '{"query": '], ['no query', '{}'], ['variables that are a list', JSON.stringify({ query: '{ me { id } }', variables: [1] })]] as const) {
+    const { status, body } = await post(payload)
+    t.equal(status, 400, `${label}: 400`)
+    refused(label, body)
+  }
+  // GraphQL's own request errors: 400 in application/graphql-response+json; application/json
+  // answers them 200, as the GraphQL-over-HTTP spec asks of that media type.
+  const cases: Array<[string, string]> = [
     ['syntax error', JSON.stringify({ query: '{ vehicles { ' })],
     ['unknown field', JSON.stringify({ query: '{ vehicles { nope } }' })],
     ['wrong variable type', JSON.stringify({ query: 'query ($n: Int) { vehicles(first: $n) { totalCount } }', variables: { n: 'ten' } })],
@@ -28,10 +38,12 @@ void t.test('malformed requests get 400 with BAD_USER_INPUT', async (t) => {
     ['DateTime without a zone', JSON.stringify({ query: 'query ($d: DateTime) { drivers(filter: { licenseExpiresBefore: $d }) { totalCount } }', variables: { d: '2026-01-01T00:00:00' } })]
   ]
   for (const [label, payload] of cases) {
-    const { status, body } = await post(payload)
-    t.equal(status, 400, `${label}: 400`)
-    t.equal(body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', `${label}: BAD_USER_INPUT`)
-    t.notMatch(JSON.stringify(body), /at .*\.(js|ts):\d+/, `${label}: no stack trace`)
+    const modern = await post(payload, 'application/json', 'application/graphql-response+json')
+    t.equal(modern.status, 400, `${label}: 400 in application/graphql-response+json`)
+    refused(label, modern.body)
+    const legacy = await post(payload, 'application/json', 'application/json')
+    t.equal(legacy.status, 200, `${label}: 200 in application/json`)
+    refused(`${label} (application/json)`, legacy.body)
   }
   const text = await post('query { me { id } }', 'text/plain')
   t.ok(text.status >= 400 && text.status < 500, 'unsupported content type is a 4xx')

@@ -75,6 +75,19 @@ void t.test('GraphiQL renders and runs a query in headless Chromium, offline', {
   const result = await page.locator('.result-window').textContent()
   t.match(result, /"totalVehicles": 50/, 'the dashboard query ran with the signed-in token')
   t.notMatch(result, /UNAUTHENTICATED/)
+
+  // The documentation explorer and completion come from the schema, which GraphiQL reads with
+  // graphql-js's standard introspection query.
+  await page.getByRole('button', { name: 'Show Documentation Explorer' }).click()
+  await page.locator('.graphiql-doc-explorer-search input').fill('Vehicle')
+  await page.locator('.graphiql-doc-explorer-search [role="option"]', { hasText: /^Vehicle$/ }).click({ timeout: 30_000 })
+  t.equal(await page.locator('.graphiql-doc-explorer-title').textContent({ timeout: 30_000 }), 'Vehicle', 'the documentation explorer finds Vehicle')
+  await page.locator('.graphiql-query-editor .CodeMirror').click()
+  await page.keyboard.press('Control+A')
+  await page.keyboard.type('{ veh')
+  const hints = page.locator('.CodeMirror-hints .CodeMirror-hint')
+  await hints.first().waitFor({ timeout: 30_000 })
+  t.ok((await hints.allTextContents()).includes('vehicles'), 'completion offers vehicles after "{ veh"')
   t.same(foreign, [], 'no request left the service')
   t.same(pageErrors, [], 'no script errors')
   t.same(cspViolations, [], 'nothing blocked by the content security policy')

@@ -5,6 +5,8 @@ import type { MercuriusContext } from 'mercurius'
 import { connectionLost, poolExhausted } from '../database/failures.js'
 import type { ConstraintMeaning } from '../modules/index.js'
 import { AppError, ERROR_CODES, type ErrorCode, type ErrorExtensions } from './errors.js'
+import { LEGACY_JSON, type ResponseMediaType } from './over-http.js'
+import { PERSISTED_QUERY_NOT_FOUND } from './persisted-queries.js'
 
 // Every error leaving the API gets an `extensions.code`. Expected failures keep their message;
 // database errors become CONFLICT / BAD_USER_INPUT / SERVICE_UNAVAILABLE with a message in the
@@ -15,6 +17,12 @@ interface Classified {
   error: GraphQLFormattedError
   /** HTTP status for a response without data (request errors: parse, validation, body). */
   status: number
+  /**
+   * Its status when the response is application/json, if another: the spec answers GraphQL's own
+   * request errors (a document that does not parse or validate, variables that do not fit) 200
+   * there, and 400 only in application/graphql-response+json.
+   */
+  legacyStatus?: number
 }
 
 interface DatabaseError {
@@ -48,6 +56,8 @@ export interface ErrorFormatterOptions {
   onDatabaseUnreachable?: (kind: 'connection') => void
   /** Called with each unexpected error (a bug or an unknown failure), for Sentry and Application Insights. */
   onUnexpected?: (err: unknown, ctx: MercuriusContext) => void
+  /** The media type the response goes out in (application/json when not told). */
+  mediaTypeOf?: (ctx: MercuriusContext) => ResponseMediaType
 }
 
 function databaseError (err: DatabaseError, constraints: Record<string, ConstraintMeaning>): { code: ErrorCode, message: string, field?: string } | null {
@@ -81,7 +91,9 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
   const original: unknown = error.originalError
   if (original instanceof AppError) {
     log.debug({ code: original.code, path: error.path }, original.message)
-    return { error: withCode(error, original.extensions), status: original.statusCode ?? 200 }
+    const classified = { error: withCode(error, original.extensions), status: original.statusCode ?? 200 }
+    // A step of Apollo's protocol, which older clients abandon when it comes with a 400 or 500.
+    return (original.extensions.code as string) === PERSISTED_QUERY_NOT_FOUND ? { ...classified, legacyStatus: 200 } : classified
   }
   // graphql-js's own errors: syntax, validation and variable coercion carry no path.
   if (original === undefined || original instanceof GraphQLError) {
@@ -90,7 +102,7 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
       // graphql-jit's variable errors (a document's second run is compiled) have no extensions.
       const code = error.extensions?.code
       const known = typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? code as ErrorCode : 'BAD_USER_INPUT'
-      return { error: withCode(error, { ...error.extensions, code: known }), status: 400 }
+      return { error: withCode(error, { ...error.extensions, code: known }), status: 400, legacyStatus: 200 }
     }
   }
   // Fastify and Mercurius request errors (malformed JSON, unsupported method, persisted query miss).
@@ -178,18 +190,20 @@ export function createErrorFormatter (options: ErrorFormatterOptions) {
     }
     const classified = flatten(execution.errors ?? []).map((error) => classify(error, options, log, unexpected))
     for (const { error } of classified) options.onError?.((error.extensions as ErrorExtensions).code)
+    const legacy = (options.mediaTypeOf?.(ctx) ?? LEGACY_JSON) === LEGACY_JSON
     // With data, GraphQL answers 200 and the errors travel beside it. Without data, the status
-    // says what kind of failure it was: 4xx for a malformed request, 503 when a dependency is
-    // down, 500 for a bug, and 200 for an expected failure of the operation itself (NOT_FOUND,
+    // says what kind of failure it was: 4xx for a refused request (but application/json answers
+    // GraphQL's own request errors 200, the spec's rule for that media type), 503 when a dependency
+    // is down, 500 for a bug, and 200 for an expected failure of the operation itself (NOT_FOUND,
     // CONFLICT, ...), as GraphQL over HTTP does. HTTP error-rate alerts thus see outages and bugs.
     let statusCode = 200
     if (execution.data === undefined || execution.data === null) {
-      const statuses = classified.map((c) => c.status)
+      const statuses = classified.map((c) => legacy ? c.legacyStatus ?? c.status : c.status)
       statusCode = statuses.find((s) => s >= 400 && s < 500) ?? statuses.find((s) => s === 503) ?? statuses.find((s) => s === 500) ?? 200
     }
-    return {
-      statusCode,
-      response: { data: execution.data ?? null, errors: classified.map((c) => c.error) }
-    }
+    const errors = classified.map((c) => c.error)
+    // A request refused before execution has no data entry at all (the GraphQL spec); null data
+    // means the operation ran and its root failed.
+    return { statusCode, response: 'data' in execution ? { data: execution.data ?? null, errors } : { errors } }
   }
 }

@@ -8,6 +8,16 @@ import { PAGE_SIZE } from './pagination.js'
 // Limits on what one GraphQL request may ask for, enforced before anything executes:
 // tokens (before parsing), then depth, cost and aliases (after validation, before execution). Every refusal is
 // QUERY_TOO_COMPLEX with the measured value and the limit, so a client can tell what to change.
+//
+// Introspection (`__schema`, `__type`) walks the schema, not data, and graphql-js's standard query
+// (what GraphiQL, IDEs and codegen send) nests 15 levels, mostly `ofType`: its subtrees are exempt
+// from the depth limit and bounded by the shape of their own, which the standard query has.
+// Its lists (`types`, `fields`, `args`, ...) multiply, so the amplification attack is a cycle,
+// `types { fields { type { fields { type { fields ...`, each level the whole schema again. Below a
+// type reference (`type`, `ofType`, `interfaces`, `possibleTypes`) a type is therefore read as a
+// reference only (name, kind, ofType), never its lists: lists nest at most types > fields > args.
+// `ofType` nests at most MAX_OF_TYPE deep (it costs one object a level and ends in null once the
+// wrappers do), and `__schema` is read once per operation (aliases would copy it otherwise).
 
 export interface QueryLimits {
   maxTokens: number
@@ -17,9 +27,30 @@ export interface QueryLimits {
 }
 
 export interface QueryMeasure {
+  /** Deepest nesting outside introspection subtrees. */
   depth: number
   cost: number
   aliases: number
+  /** Deepest nesting of `ofType` in introspection. */
+  ofTypeDepth: number
+  /** Response keys under which `__schema` is read. */
+  schemaReads: number
+  /** The first introspection list read below a type reference (`fields` in `type { fields }`), if any. */
+  listBelowReference: string | null
+}
+
+/** graphql-js's standard query nests 7 to 9 (its `typeDepth`), depending on the release; this schema's deepest wrapper chain is 3. */
+export const MAX_OF_TYPE = 16
+
+/** Introspection fields that list parts of the schema. */
+const SCHEMA_LISTS = new Set(['types', 'fields', 'inputFields', 'args', 'enumValues', 'interfaces', 'possibleTypes', 'directives'])
+/** Introspection fields that lead to a type named elsewhere rather than listed here. */
+const TYPE_REFERENCES = new Set(['type', 'ofType', 'interfaces', 'possibleTypes'])
+
+/** Where a walk is inside an introspection subtree: below a type reference or not, and how deep in `ofType`. */
+interface IntrospectionPlace {
+  reference: boolean
+  ofType: number
 }
 
 function tooComplex (message: string, extra: Record<string, number>): AppError {
@@ -69,42 +100,56 @@ export function measure (schema: GraphQLSchema, document: DocumentNode, operatio
   }
   // A variable the client did not send takes its declared default (`$n: Int = 200`).
   const variables = sent === null ? null : { ...defaultsOf(operation), ...sent }
-  const result: QueryMeasure = { depth: 0, cost: 0, aliases: 0 }
+  const result: QueryMeasure = { depth: 0, cost: 0, aliases: 0, ofTypeDepth: 0, schemaReads: 0, listBelowReference: null }
+  const schemaKeys = new Set<string>()
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
 
   // `fanOut`: a plain list above (fleetPositions: the whole fleet), whose length is not known
   // here. It multiplies the connections below it, as if it held PAGE_SIZE.max items, and nothing
   // else: a list's scalar fields are cheap, its nested pages are not.
-  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, depth: number, multiplier: number, fanOut: number, seen: ReadonlySet<string>): void => {
-    result.depth = Math.max(result.depth, depth)
+  // `introspection`: the place inside an introspection subtree, null outside one.
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | null | undefined, depth: number, multiplier: number, fanOut: number, seen: ReadonlySet<string>, introspection: IntrospectionPlace | null): void => {
+    if (introspection === null) result.depth = Math.max(result.depth, depth)
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         if (selection.alias !== undefined) result.aliases++
         result.cost += multiplier
+        const name = selection.name.value
+        const place = introspectionPlace(name, introspection)
+        if (name === '__schema') schemaKeys.add(selection.alias?.value ?? name)
+        if (introspection?.reference === true && SCHEMA_LISTS.has(name)) result.listBelowReference ??= name
+        if (place !== null) result.ofTypeDepth = Math.max(result.ofTypeDepth, place.ofType)
         const fields = parent !== null && parent !== undefined && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields() : {}
-        const field = fields[selection.name.value]
+        const field = fields[name]
         const type = field === undefined ? null : getNamedType(field.type)
         const isConnection = type?.name.endsWith('Connection') === true
         // A connection's nodes and edges are the page already counted, not a list of unknown length.
         const pageOfParent = parent?.name.endsWith('Connection') === true || parent?.name.endsWith('Edge') === true
         const isList = field !== undefined && isListType(getNullableType(field.type)) && !pageOfParent && type !== null && !isLeafType(type)
         if (selection.selectionSet !== undefined) {
-          if (isConnection) walk(selection.selectionSet, type, depth + 1, multiplier * pageSize(selection.arguments ?? [], variables) * fanOut, 1, seen)
-          else walk(selection.selectionSet, type, depth + 1, multiplier, isList ? fanOut * PAGE_SIZE.max : fanOut, seen)
+          if (isConnection) walk(selection.selectionSet, type, depth + 1, multiplier * pageSize(selection.arguments ?? [], variables) * fanOut, 1, seen, place)
+          else walk(selection.selectionSet, type, depth + 1, multiplier, isList ? fanOut * PAGE_SIZE.max : fanOut, seen, place)
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition === undefined ? parent : schema.getType(selection.typeCondition.name.value)
-        walk(selection.selectionSet, type, depth, multiplier, fanOut, seen)
+        walk(selection.selectionSet, type, depth, multiplier, fanOut, seen, introspection)
       } else {
         const name = selection.name.value
         const fragment = fragments.get(name)
         if (fragment === undefined || seen.has(name)) continue
-        walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, multiplier, fanOut, new Set([...seen, name]))
+        walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, multiplier, fanOut, new Set([...seen, name]), introspection)
       }
     }
   }
-  walk(operation.selectionSet, root, 1, 1, 1, new Set())
+  walk(operation.selectionSet, root, 1, 1, 1, new Set(), null)
+  result.schemaReads = schemaKeys.size
   return result
+}
+
+/** The place of a field's selections: inside introspection from `__schema` and `__type` down. */
+function introspectionPlace (field: string, outer: IntrospectionPlace | null): IntrospectionPlace | null {
+  if (outer === null) return field === '__schema' || field === '__type' ? { reference: false, ofType: 0 } : null
+  return { reference: outer.reference || TYPE_REFERENCES.has(field), ofType: outer.ofType + (field === 'ofType' ? 1 : 0) }
 }
 
 /**
@@ -115,10 +160,15 @@ export function measure (schema: GraphQLSchema, document: DocumentNode, operatio
 export function checkComplexity (schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null, limits: QueryLimits): void {
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue
-    const { depth, cost, aliases } = measure(schema, document, definition, variables)
+    const { depth, cost, aliases, ofTypeDepth, schemaReads, listBelowReference } = measure(schema, document, definition, variables)
     if (depth > limits.maxDepth) throw tooComplex(`The query is nested ${depth} levels deep; at most ${limits.maxDepth} are allowed`, { depth, limit: limits.maxDepth })
     if (cost > limits.maxCost) throw tooComplex(`The query would cost ${cost} (fields times page sizes); at most ${limits.maxCost} is allowed: ask for smaller pages`, { cost, limit: limits.maxCost })
     if (aliases > limits.maxAliases) throw tooComplex(`The query uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, { aliases, limit: limits.maxAliases })
+    if (listBelowReference !== null) {
+      throw tooComplex(`Introspection lists \`${listBelowReference}\` of a type reached through a reference (type, ofType, interfaces, possibleTypes): read its name there, and its ${listBelowReference} from __schema.types or __type(name:)`, {})
+    }
+    if (ofTypeDepth > MAX_OF_TYPE) throw tooComplex(`Introspection nests ofType ${ofTypeDepth} levels deep; at most ${MAX_OF_TYPE} are allowed`, { depth: ofTypeDepth, limit: MAX_OF_TYPE })
+    if (schemaReads > 1) throw tooComplex(`The operation reads __schema ${schemaReads} times; once is allowed`, { limit: 1 })
   }
 }
 

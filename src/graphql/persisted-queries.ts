@@ -110,9 +110,11 @@ function persistedQueryOf (request: QueryRequest): { version?: unknown, sha256Ha
 }
 
 function notFound (): AppError {
-  // 200 as Apollo Server answers it: a normal step of the protocol, and older Apollo clients
-  // give up on persisted queries altogether when it comes with a 400 or 500.
-  return new AppError(PERSISTED_QUERY_NOT_FOUND as ErrorCode, NOT_FOUND_MESSAGE, {}, 200)
+  // A normal step of the protocol, on which older Apollo clients give up persisted queries
+  // altogether when it comes with a 400 or 500: application/json answers it 200, as Apollo
+  // Server does (error-formatter.ts), and application/graphql-response+json, whose responses
+  // without data must be 4xx, 404.
+  return new AppError(PERSISTED_QUERY_NOT_FOUND as ErrorCode, NOT_FOUND_MESSAGE, {}, 404)
 }
 
 function forbidden (message: string, reason: 'PERSISTED_QUERY_REQUIRED' | 'PERSISTED_QUERY_NOT_IN_LIST'): AppError {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import websocket from '@fastify/websocket'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import { Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode, specifiedRules, validate } from 'graphql'
+import { GraphQLError, Kind, Location, NoSchemaIntrospectionCustomRule, type OperationDefinitionNode, specifiedRules, validate } from 'graphql'
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius'
 import { type Config, ConfigError } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
@@ -9,12 +10,21 @@ import { type GraphQLContext, noViewer } from '../graphql/context.js'
 import { createErrorFormatter } from '../graphql/error-formatter.js'
 import { AppError } from '../graphql/errors.js'
 import { checkComplexity, checkTokens } from '../graphql/limits.js'
+import { checkBodyParameters, checkOperationChosen, checkQueryStringParameters, GRAPHQL_RESPONSE, LEGACY_JSON, responseMediaType, type ResponseMediaType, SUPPORTED } from '../graphql/over-http.js'
 import { createPersistedQueries, validateManifest } from '../graphql/persisted-queries.js'
 import { DateTime, JSONValue } from '../graphql/scalars.js'
 import { loadSchema } from '../graphql/schema.js'
+import { chooseSubprotocol, guardTransportWs } from '../graphql/transport-ws.js'
 import { permissions } from '../modules/identity/permissions.js'
 import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
 import { bindLog } from './request-context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The media type a /graphql response goes out in, from the Accept header. */
+    responseMediaType: ResponseMediaType
+  }
+}
 
 export interface GraphQLPluginOptions {
   config: Config
@@ -43,6 +53,21 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   if (manifestProblems.length > 0) throw new ConfigError(manifestProblems.map((problem) => `PERSISTED_QUERIES_FILE: ${problem}`))
   const persisted = createPersistedQueries({ manifest: config.PERSISTED_QUERIES, only: config.PERSISTED_QUERIES_ONLY, ttlSeconds: config.PERSISTED_QUERIES_TTL_SECONDS, store: app.cache, namespace: config.CACHE_NAMESPACE, log: app.log })
 
+  // graphql-transport-ws exactly (src/graphql/transport-ws.ts): Mercurius's WebSocket handler
+  // gets the socket through the protocol's guard. This hook must run before @fastify/websocket's,
+  // which takes the handler over when Mercurius adds its route.
+  app.addHook('onRoute', (route) => {
+    const handler = route.wsHandler
+    if (route.url !== '/graphql' || handler === undefined) return
+    route.wsHandler = function (socket, request) {
+      const guarded = guardTransportWs(socket)
+      if (guarded !== null) return handler.call(this, guarded, request)
+    }
+  })
+  // Registered here, not by Mercurius, for the subprotocol negotiation (chooseSubprotocol). A
+  // message may be as large as a request body.
+  await app.register(websocket, { options: { maxPayload: config.BODY_LIMIT_BYTES, handleProtocols: chooseSubprotocol } })
+
   await app.register(mercurius, {
     schema,
     resolvers: { ...resolvers, DateTime, JSON: JSONValue } as unknown as IResolvers,
@@ -61,7 +86,9 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
       onUnexpected: (err, ctx) => {
         const { viewer, operation, requestId } = ctx as Partial<GraphQLContext>
         app.telemetry.exception(err, { requestId, operation: operation?.name, userId: viewer?.userId, organizationId: viewer?.organizationId })
-      }
+      },
+      // Subscription events have no reply (and no status).
+      mediaTypeOf: (ctx) => (ctx.reply as FastifyReply | undefined)?.request.responseMediaType ?? LEGACY_JSON
     }),
     context: (request) => contextFor({ id: request.id, log: request.log, ip: request.ip }, request),
     subscription: {
@@ -114,16 +141,23 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
   // Subscriptions get the same limits. Mercurius has parsed a subscription before its first hook
   // and does not pass its variables: a page size given by a variable counts as the largest.
   app.graphql.addHook('preSubscriptionParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
-  // Mercurius takes a subscription's syntax tree as sent (JSON), skipping the hooks on text (the
-  // allow-list, the token limit), and does not validate subscriptions: both are done here.
+  // Mercurius does not validate subscriptions. (Their documents are text: the protocol's guard
+  // closes the socket on a query that is not, which Mercurius would take as a syntax tree and
+  // run past the hooks on text, the allow-list and the token limit.)
   app.graphql.addHook('preSubscriptionExecution', async (schema, document) => {
-    if (!(document.loc instanceof Location)) throw new AppError('BAD_USER_INPUT', 'query must be a GraphQL document, as text', {}, 400)
     const invalid = validate(schema, document, [...specifiedRules, ...validationRules])
     if (invalid.length > 0) throw new AppError('BAD_USER_INPUT', invalid.map((error) => error.message).join('; '), {}, 400)
     checkComplexity(schema, document, null, limits)
   })
   // Too many tokens is refused before the parser sees the document.
   app.graphql.addHook('preParsing', async (_schema, source) => { checkTokens(source, limits.maxTokens) })
+  // Mercurius looks a GET request's operation up to refuse mutations, past its cache of parsed
+  // documents and before the hooks on them, and fails (500) when the document has none to run by
+  // that name: a GET document is parsed once more here (few come by GET) and refused as over POST.
+  app.graphql.addHook('preParsing', async (_schema, source, context) => {
+    const { method, query } = context.reply.request
+    if (method === 'GET') checkOperationChosen(source, (query as { operationName?: string }).operationName)
+  })
   // A batch (JSON array of operations) is bounded too.
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.url === '/graphql' && Array.isArray(request.body) && request.body.length > config.MAX_BATCHED_OPERATIONS) {
@@ -131,10 +165,34 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     }
   })
 
-  // Mercurius takes a query that is not GraphQL text (a number, an object, JSON) for a ready-made
-  // syntax tree, which graphql-js then trusts: only documents parsed from text go on.
+  // GraphQL over HTTP (src/graphql/over-http.ts): the response's media type from Accept, the
+  // request's parameters checked before Mercurius's schema (which refuses null and coerces types).
+  app.decorateRequest('responseMediaType', LEGACY_JSON)
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url !== '/graphql') return
+    const type = responseMediaType(request.headers.accept)
+    if (type === null) throw new AppError('BAD_USER_INPUT', `Not acceptable: /graphql answers ${SUPPORTED}`, {}, 406)
+    request.responseMediaType = type
+  })
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.url !== '/graphql') return
+    if (request.method !== 'POST') checkQueryStringParameters(request.query as Record<string, unknown>)
+    else for (const operation of Array.isArray(request.body) ? request.body : [request.body]) checkBodyParameters(operation)
+  })
+  app.addHook('onSend', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql') return
+    const vary = reply.getHeader('vary')
+    reply.header('vary', vary === undefined ? 'Accept' : `${String(vary)}, Accept`)
+    if (request.responseMediaType === GRAPHQL_RESPONSE && String(reply.getHeader('content-type')).startsWith(LEGACY_JSON)) {
+      reply.header('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`)
+    }
+  })
+
+  // Mercurius takes a query text that does not parse but is JSON for a ready-made syntax tree,
+  // which graphql-js then trusts: only documents parsed from text go on, the rest is what it is,
+  // a document that does not parse.
   app.graphql.addHook('preValidation', async (_schema, document) => {
-    if (!(document?.loc instanceof Location)) throw new AppError('BAD_USER_INPUT', 'query must be a GraphQL document, as text', {}, 400)
+    if (!(document?.loc instanceof Location)) throw new GraphQLError('Syntax Error: query must be a GraphQL document, as text (not JSON)', { extensions: { code: 'BAD_USER_INPUT' } })
   })
   // Operation name and type: on the request's log lines and in the duration histogram.
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
@@ -148,7 +206,7 @@ export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQL
     // validation and before anything executes (a validation rule with variables would disable
     // Mercurius's cache of parsed and validated documents).
     if (operation?.operation === 'subscription') {
-      throw new AppError('BAD_USER_INPUT', 'Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws), not over HTTP', {}, 400)
+      throw new GraphQLError('Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws), not over HTTP', { extensions: { code: 'BAD_USER_INPUT' } })
     }
     checkComplexity(schema, document, variables ?? {}, limits)
     ctx.operation = { name: operation?.name?.value, type: operation?.operation ?? 'query', started: performance.now() }

@@ -26,6 +26,7 @@ export async function subscribe (t: Teardown, url: string, authorization: string
   const events: any[] = []
   const waiters: Array<() => void> = []
   const client = { end: null as { type: 'error' | 'complete', payload: any } | null }
+  const closed = new Promise<number>((resolve) => { socket.addEventListener('close', (event) => { resolve(event.code) }) })
   const acked = new Promise<boolean>((resolve, reject) => {
     socket.addEventListener('open', () => {
       socket.send(JSON.stringify({ type: 'connection_init', payload: authorization === undefined ? {} : { authorization } }))
@@ -41,18 +42,11 @@ export async function subscribe (t: Teardown, url: string, authorization: string
         client.end = { type: data.type, payload: data.payload }
         for (const wake of waiters.splice(0)) wake()
       }
-      if (data.type === 'connection_error' || data.type === 'error') resolve(false)
     })
     socket.addEventListener('close', () => { resolve(false) })
     socket.addEventListener('error', () => { reject(new Error('websocket error')) })
   })
-  if (!await acked) {
-    const code = await new Promise<number>((resolve) => {
-      if (socket.readyState === WebSocket.CLOSED) resolve(4403)
-      else socket.addEventListener('close', (event) => { resolve(event.code) })
-    })
-    return { refused: code }
-  }
+  if (!await acked) return { refused: await closed }
   const listening = await openSubscriptions(url)
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }))
   const waitUntil = async (done: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> => {
@@ -88,7 +82,7 @@ export async function subscribe (t: Teardown, url: string, authorization: string
 }
 
 /** The server's count of subscriptions listening for events (`fleet_api_graphql_subscriptions_open`, all fields). */
-async function openSubscriptions (url: string): Promise<number> {
+export async function openSubscriptions (url: string): Promise<number> {
   const metrics = await (await fetch(url.replace(/^ws/, 'http').replace(/\/graphql$/, '/health/metrics'))).text()
   let open = 0
   for (const [, value] of metrics.matchAll(/^fleet_api_graphql_subscriptions_open\{[^}]*\} (\S+)$/gm)) open += Number(value)
