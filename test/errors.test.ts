@@ -3,9 +3,8 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import t from 'tap'
 import { buildTestApp, codes } from './helpers/app.js'
-import { demoDatabase, proxiedDemoDatabase, usingPostgres } from './helpers/database.js'
+import { demoDatabase, proxiedDemoDatabase, switchableDemoDatabase, usingPostgres } from './helpers/database.js'
 import { ok } from './helpers/graphql.js'
-import { switchableEndpoint } from './helpers/tcp.js'
 
 // Errors are part of the contract: a code in extensions, the field at fault where there is one,
 // no SQL or stack traces, and a 4xx (never a 500) for anything the client got wrong.
@@ -113,13 +112,8 @@ void t.test('a slow database becomes SERVICE_UNAVAILABLE (statement timeout)', {
 })
 
 void t.test('an unreachable database becomes SERVICE_UNAVAILABLE, not a crash', { skip: usingPostgres ? false : 'needs PostgreSQL over TCP (the embedded database cannot go away)' }, async (t) => {
-  const direct = await demoDatabase(t)
-  if (direct.kind !== 'postgres') throw new Error('needs PostgreSQL')
-  const url = new URL(direct.url)
-  const endpoint = await switchableEndpoint(t, Number(url.port === '' ? 5432 : url.port))
-  await endpoint.forward()
-  url.host = `127.0.0.1:${endpoint.port}`
-  const { gql, config } = await buildTestApp(t, { database: { ...direct, url: url.toString(), pool: { ...direct.pool, idleTimeoutMs: 1, connectionTimeoutMs: 1000 } } })
+  const { database, endpoint } = await switchableDemoDatabase(t)
+  const { gql, config } = await buildTestApp(t, { database })
   // Started, then the server goes away: nothing listens on its address any more.
   await endpoint.refuse()
   // A well-formed token: checking it against the user's state needs the database.
@@ -130,7 +124,7 @@ void t.test('an unreachable database becomes SERVICE_UNAVAILABLE, not a crash', 
   const response = await gql('{ vehicles { totalCount } }', {}, token)
   t.same(codes(response), ['SERVICE_UNAVAILABLE'])
   t.equal(response.status, 503)
-  t.notMatch(JSON.stringify(response), new RegExp(`127\\.0\\.0\\.1|ECONNREFUSED|${url.pathname.slice(1)}|${endpoint.port}`), 'no host names or driver errors')
+  t.notMatch(JSON.stringify(response), new RegExp(`127\\.0\\.0\\.1|ECONNREFUSED|${new URL(database.url).pathname.slice(1)}|${endpoint.port}`), 'no host names or driver errors')
 })
 
 void t.test('a connection cut under a running statement becomes SERVICE_UNAVAILABLE, not a crash', { skip: usingPostgres ? false : 'needs PostgreSQL over TCP' }, async (t) => {

@@ -23,7 +23,7 @@ export const loadSheddingPlugin = fp(async (app: FastifyInstance, { config, embe
     if (request.url.startsWith('/health')) return undefined
     request.log.warn({ pressure: type, value }, 'overloaded: shedding request')
     void reply.code(503).header('retry-after', String(config.OVERLOAD_RETRY_AFTER_SECONDS))
-    return { data: null, errors: [{ message: 'The service is overloaded; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }
+    return { errors: [{ message: 'The service is overloaded; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }
   }
   await app.register(underPressure, {
     maxEventLoopDelay: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS ?? (embeddedDatabase ? 0 : 1000),

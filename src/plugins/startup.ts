@@ -28,8 +28,8 @@ export const startupPlugin = fp(async (app: FastifyInstance, { config }: { confi
   app.addHook('onReady', async () => { startup.start() })
   app.addHook('onRequest', async (request, reply) => {
     if (startup.done || ANSWERED_WHILE_STARTING.test(request.url)) return
+    // A request error, not executed: no `data` entry (GraphQL over HTTP).
     await reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).send({
-      data: null,
       errors: [{ message: `Fleet API is starting (${startup.reason ?? 'almost there'}); retry shortly`, extensions: { code: 'SERVICE_UNAVAILABLE' } }]
     })
   })

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import type { DatabaseTarget } from '../../src/database/connect.js'
 import { DATABASE_PREFIX, databaseUrl, PGLITE_SNAPSHOT, SERVER_URL, TEMPLATE_DATABASE, TEST_ROLE } from './environment.js'
-import { type Proxy, tcpProxy } from './tcp.js'
+import { type Endpoint, type Proxy, switchableEndpoint, tcpProxy } from './tcp.js'
 
 interface Teardown {
   teardown: (fn: () => unknown) => void
@@ -54,4 +54,18 @@ export async function proxiedDemoDatabase (t: Teardown): Promise<{ database: Pos
   const proxy = await tcpProxy(t, Number(url.port === '' ? 5432 : url.port))
   url.host = `127.0.0.1:${proxy.port}`
   return { database: { ...direct, url: url.toString() }, direct, proxy }
+}
+
+/**
+ * A demo database of this test's own behind an address the test can make refuse or stall after
+ * the app has started (`endpoint`), as a database lost to a failover looks to a running service.
+ */
+export async function switchableDemoDatabase (t: Teardown): Promise<{ database: PostgresTarget, endpoint: Endpoint }> {
+  const direct = await demoDatabase(t)
+  if (direct.kind !== 'postgres') throw new Error('a switchable address needs PostgreSQL')
+  const url = new URL(direct.url)
+  const endpoint = await switchableEndpoint(t, Number(url.port === '' ? 5432 : url.port))
+  await endpoint.forward()
+  url.host = `127.0.0.1:${endpoint.port}`
+  return { database: { ...direct, url: url.toString(), pool: { ...direct.pool, idleTimeoutMs: 1, connectionTimeoutMs: 1000 } }, endpoint }
 }
