@@ -23,4 +23,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3001
-CMD ["node", "--import", "./dist/src/telemetry/instrument.js", "dist/src/server.js"]
+# --max-semi-space-size=16: V8 sizes the young generation from the machine's memory (128 MB of it
+# on a 24 GB node); capped, RSS under load is about 100 MB lower at the same throughput
+# (README, start-up and memory).
+CMD ["node", "--max-semi-space-size=16", "--import", "./dist/src/telemetry/instrument.js", "dist/src/server.js"]

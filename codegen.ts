@@ -1,8 +1,31 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import type { CodegenConfig } from '@graphql-codegen/cli'
 
 // schema/*.graphql -> src/generated/graphql.ts: the TypeScript types of the schema and of every
-// resolver. GraphQL object types are backed by database rows (mappers), so resolvers are typed
-// against what they really receive. Run `npm run codegen`; CI fails when the output is stale.
+// resolver. GraphQL object types are backed by what their resolvers really receive (mappers): each
+// module declares them in src/modules/<name>/mappers.ts as `<Type>Parent` (an alias, or a name
+// re-exported as one), and this file collects them. Run `npm run codegen`; CI fails when the
+// output is stale.
+
+const MODULES = 'src/modules'
+
+/** Every `<Type>Parent` a module's mappers.ts exports, as codegen's `Type: 'path#TypeParent'`. */
+function moduleMappers (): Record<string, string> {
+  const mappers: Record<string, string> = {}
+  for (const module of readdirSync(MODULES).sort()) {
+    const file = `${MODULES}/${module}/mappers.ts`
+    if (!existsSync(file)) continue
+    const text = readFileSync(file, 'utf8')
+    const declared = [...text.matchAll(/export type (\w+)Parent\b/g)].map((m) => m[1] as string)
+    const reexported = [...text.matchAll(/export type \{([^}]*)\}/g)].flatMap((m) => (m[1] as string).split(','))
+      .map((name) => /(?:\bas\s+)?(\w+)Parent\s*$/.exec(name.trim())?.[1]).filter((name): name is string => name !== undefined)
+    for (const type of [...declared, ...reexported]) {
+      if (mappers[type] !== undefined) throw new Error(`${type}Parent is declared by two modules' mappers.ts`)
+      mappers[type] = `../modules/${module}/mappers.js#${type}Parent`
+    }
+  }
+  return mappers
+}
 
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
@@ -23,40 +46,7 @@ const config: CodegenConfig = {
           DateTime: { input: 'Date', output: 'Date | string' },
           JSON: { input: 'unknown', output: 'unknown' }
         },
-        mappers: {
-          User: '../database/schema.js#UserRow',
-          Organization: '../database/schema.js#OrganizationRow',
-          Vehicle: '../database/schema.js#VehicleRow',
-          Driver: '../database/schema.js#DriverRow',
-          Facility: '../database/schema.js#FacilityRow',
-          VehicleAssignment: '../database/schema.js#VehicleAssignmentRow',
-          VehicleConnection: '../graphql/mappers.js#VehiclePage',
-          DriverConnection: '../graphql/mappers.js#DriverPage',
-          FacilityConnection: '../graphql/mappers.js#FacilityPage',
-          VehicleAssignmentConnection: '../graphql/mappers.js#VehicleAssignmentPage',
-          UserConnection: '../graphql/mappers.js#UserPage',
-          AuditEntry: '../database/schema.js#AuditLogRow',
-          AuditEntryConnection: '../graphql/mappers.js#AuditEntryPage',
-          AuditChange: '../modules/audit/changes.js#AuditChangeParent',
-          UserCredentials: '../modules/identity/users.js#UserCredentialsParent',
-          FleetSummary: '../graphql/mappers.js#FleetSummaryParent',
-          VehicleChange: '../modules/vehicles/events.js#VehicleChangeEvent',
-          FeatureFlag: '../modules/operations/switchboard.js#FlagState',
-          MaintenanceMode: '../modules/operations/switchboard.js#MaintenanceState',
-          Position: '../modules/telematics/positions.js#PositionRecord',
-          PositionConnection: '../graphql/mappers.js#PositionPage',
-          VehiclePosition: '../modules/telematics/positions.js#VehiclePositionParent',
-          Trip: '../database/schema.js#TripRow',
-          TripConnection: '../graphql/mappers.js#TripPage',
-          Stop: '../modules/telematics/queries.js#StopRow',
-          StopConnection: '../graphql/mappers.js#StopPage',
-          Geofence: '../database/schema.js#GeofenceRow',
-          GeofenceConnection: '../graphql/mappers.js#GeofencePage',
-          GeofenceEvent: '../database/schema.js#GeofenceEventRow',
-          GeofenceEventConnection: '../graphql/mappers.js#GeofenceEventPage',
-          Alert: '../database/schema.js#AlertRow',
-          AlertConnection: '../graphql/mappers.js#AlertPage'
-        }
+        mappers: moduleMappers()
       }
     }
   }

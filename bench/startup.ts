@@ -88,15 +88,15 @@ async function readyOnce (env: Record<string, string>, keep = false): Promise<{ 
 
 interface Timings { label: string, values: number[] }
 
-async function startupTimings (postgresUrl: string | undefined): Promise<Timings[]> {
+async function startupTimings (phase: string, postgresUrl: string | undefined): Promise<Timings[]> {
   const firstEver: number[] = []
   const first: number[] = []
   const restart: number[] = []
   const postgres: number[] = []
   for (let i = 0; i < runs; i++) {
     rmSync(templates, { recursive: true, force: true })
-    const dataDir = join(scratch, `data-${i}`)
-    firstEver.push((await readyOnce(embeddedEnv(join(scratch, `ever-${i}`)))).ms)
+    const dataDir = join(scratch, `${phase}-data-${i}`)
+    firstEver.push((await readyOnce(embeddedEnv(join(scratch, `${phase}-ever-${i}`)))).ms)
     first.push((await readyOnce(embeddedEnv(dataDir))).ms)
     restart.push((await readyOnce(embeddedEnv(dataDir))).ms)
     if (postgresUrl !== undefined) postgres.push((await readyOnce(postgresEnv(postgresUrl))).ms)
@@ -159,11 +159,11 @@ async function soak (label: string, env: Record<string, string>): Promise<void> 
 try {
   const postgresUrl = server === undefined ? undefined : await prepareDatabase()
   if (postgresUrl === undefined) console.log('DATABASE_URL not set: the embedded database only.')
-  printTimings('Idle machine', await startupTimings(postgresUrl))
+  printTimings('Idle machine', await startupTimings('idle', postgresUrl))
   if (busy > 0) {
     const loops = busyLoops(busy)
     try {
-      printTimings(`Beside ${busy} CPU-bound processes`, await startupTimings(postgresUrl))
+      printTimings(`Beside ${busy} CPU-bound processes`, await startupTimings('busy', postgresUrl))
     } finally {
       loops.stop()
     }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { settings } from '../src/config.js'
-import { type Access, DRIVER_OWN_ROWS, permissions } from '../src/modules/identity/permissions.js'
+import type { Access } from '../src/modules/identity/permissions.js'
+import { DRIVER_OWN_ROWS, permissions } from '../src/modules/index.js'
 
 // Renders the README sections that mirror code: the configuration table (src/config.ts) and
 // the permission matrix (src/modules/identity/permissions.ts). `--check` fails when the README

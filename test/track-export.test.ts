@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose'
 import t, { type Test } from 'tap'
-import { permissions } from '../src/modules/identity/permissions.js'
+import { telematicsModule } from '../src/modules/telematics/module.js'
 import { buildTestApp, type TestApp } from './helpers/app.js'
 import { switchableDemoDatabase, usingPostgres } from './helpers/database.js'
 import { drive, type Point, type SimulatedFix } from './helpers/drive.js'
@@ -15,7 +15,7 @@ const RECORD = 'mutation ($input: [PositionInput!]!) { recordPositions(input: $i
 const STORED = `query ($id: ID!, $from: DateTime!, $to: DateTime!) {
   vehicle(id: $id) { positions(from: $from, to: $to, first: 200) { nodes { recordedAt latitude longitude speed heading altitude accuracy odometer ignition } } }
 }`
-const TRACK_READERS = permissions.Vehicle.positions
+const TRACK_READERS = telematicsModule.access.Vehicle.positions
 const CSV_HEADER = 'recorded_at,latitude,longitude,speed_kmh,heading,altitude_m,accuracy_m,odometer_km,ignition'
 
 type Fix = SimulatedFix & { vehicleId: string, altitude?: number | null }

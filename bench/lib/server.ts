@@ -26,7 +26,7 @@ export interface ServerOptions {
 }
 
 const ENTRIES = {
-  dist: ['--import', './dist/src/telemetry/instrument.js', 'dist/src/server.js'],
+  dist: ['--max-semi-space-size=16', '--import', './dist/src/telemetry/instrument.js', 'dist/src/server.js'],
   src: ['--import', 'tsx', 'src/server.ts']
 }
 

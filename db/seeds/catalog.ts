@@ -1,4 +1,4 @@
-import type { FuelType, VehicleType } from '../../src/database/schema.js'
+import type { FuelType, VehicleType } from '../../src/modules/vehicles/tables.js'
 
 // What the demo fleet is made of: real makes and models with their manufacturer codes (WMI),
 // so the generated VINs look like the ones on real title documents.

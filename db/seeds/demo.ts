@@ -1,7 +1,9 @@
 import type { Insertable, Kysely } from 'kysely'
-import type {
-  Database, DriverStatus, DriversTable, FacilitiesTable, Role, VehicleAssignmentsTable, VehicleStatus, VehiclesTable
-} from '../../src/database/schema.js'
+import type { Database, Role } from '../../src/database/schema.js'
+import type { VehicleAssignmentsTable } from '../../src/modules/assignments/tables.js'
+import type { DriverStatus, DriversTable } from '../../src/modules/drivers/tables.js'
+import type { FacilitiesTable } from '../../src/modules/facilities/tables.js'
+import type { VehicleStatus, VehiclesTable } from '../../src/modules/vehicles/tables.js'
 import { SYSTEM_SCOPE, tagTransaction } from '../../src/database/audit.js'
 import { hashPassword } from '../../src/modules/identity/passwords.js'
 import { vinCheckDigit } from '../../src/modules/vehicles/vin.js'

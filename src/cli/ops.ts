@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import mqemitterRedis from 'mqemitter-redis'
 import { pruneAuditLog, SYSTEM_SCOPE, tagTransaction } from '../database/audit.js'
 import type { Database } from '../database/schema.js'
-import { ALLOWED_DURING_MAINTENANCE, FEATURES, isFeatureName, switchesTopic } from '../modules/operations/catalog.js'
+import { FEATURES } from '../modules/index.js'
+import { ALLOWED_DURING_MAINTENANCE, switchesTopic } from '../modules/operations/catalog.js'
 import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
 import { maintainTelematics } from '../modules/telematics/maintenance.js'
 import { PositionPartitions } from '../modules/telematics/partitions.js'
@@ -24,7 +25,7 @@ const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off 
 features: ${Object.keys(FEATURES).join(', ')}`
 
 /** Runs a change in a transaction the audit trail records as this command. */
-async function recorded<T> (db: Kysely<Database>, command: string, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+async function recorded<T> (db: Kysely<Database>, command: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   return await db.transaction().execute(async (trx) => {
     await tagTransaction(trx, { actorId: null, actorRole: null, operation: `ops ${command}`, requestId: null }, SYSTEM_SCOPE)
     return await work(trx)
@@ -54,7 +55,7 @@ await runCli(async () => {
     } else if (command === 'maintenance' && rest[0] === 'off') {
       console.log(await recorded(db, 'maintenance off', async (trx) => await endMaintenance(trx, null)) ? 'maintenance off' : 'maintenance was not on')
     } else if (command === 'flag' && rest[0] !== undefined && (rest[1] === 'on' || rest[1] === 'off')) {
-      if (!isFeatureName(rest[0])) throw new UsageError(`unknown feature "${rest[0]}"\n${USAGE}`)
+      if (!Object.hasOwn(FEATURES, rest[0])) throw new UsageError(`unknown feature "${rest[0]}"\n${USAGE}`)
       const row = { organization_id: null, name: rest[0], enabled: rest[1] === 'on', reason: rest[2] ?? null, updated_by: null }
       await recorded(db, `flag ${rest[0]} ${rest[1]}`, async (trx) => await upsertFeatureFlag(trx, row))
       console.log(`flag ${rest[0]} ${rest[1]} for the whole service`)

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
-import type { AuditAction, Database, Role } from './schema.js'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Database, Role } from './schema.js'
+
 
 // The audit trail's application side. Row changes are recorded by the audit_row trigger
 // (db/migrations/20261128_0006_security.ts) in the changing transaction; the trigger reads who
@@ -7,6 +8,9 @@ import type { AuditAction, Database, Role } from './schema.js'
 // whose rows the transaction may write, which the write policies check (migration 0009). Being
 // local (set_config(..., true)), they end with the transaction: a pooled connection, or PgBouncer
 // in transaction mode, never carries one request's tag or scope into another's.
+
+/** What an audit record says happened: a row change (written by triggers) or a session event. */
+export type AuditAction = 'CREATE' | 'UPDATE' | 'DELETE' | 'SIGN_IN' | 'SIGN_OUT' | 'SESSION_REVOKED'
 
 /** The scope of work that is no one organization's: seeds, `npm run ops`. */
 export const SYSTEM_SCOPE = '*'
@@ -23,7 +27,7 @@ export interface AuditTag {
  * Tags the current transaction and sets its write scope: the organization whose rows it may
  * change, SYSTEM_SCOPE, or null (no tenant row at all: sign-out, a refresh). Must run inside it.
  */
-export async function tagTransaction (trx: Kysely<Database>, tag: AuditTag, scope: string | null): Promise<void> {
+export async function tagTransaction (trx: Transaction<Database>, tag: AuditTag, scope: string | null): Promise<void> {
   await sql`select set_config('fleet.actor_id', ${tag.actorId ?? ''}, true),
     set_config('fleet.actor_role', ${tag.actorRole ?? ''}, true),
     set_config('fleet.operation', ${tag.operation}, true),

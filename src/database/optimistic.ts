@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Updateable } from 'kysely'
-import { conflict, notFound } from '../graphql/errors.js'
+import { conflict, notFound } from '../errors.js'
 import type { Database } from './schema.js'
 
 // Optimistic concurrency: an update names the version its author read and runs as

@@ -1,9 +1,9 @@
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema, isObjectType } from 'graphql'
 import { type Access, ALLOWED_BEFORE_PASSWORD_CHANGE, type PermissionMatrix, type RootType } from '../modules/identity/permissions.js'
 import { TokenProblem } from '../modules/identity/tokens.js'
-import { ALLOWED_DURING_MAINTENANCE, FEATURE_OF_FIELD } from '../modules/operations/catalog.js'
+import { ALLOWED_DURING_MAINTENANCE } from '../modules/operations/catalog.js'
 import { type GraphQLContext, noViewer } from './context.js'
-import { AppError, forbidden } from './errors.js'
+import { AppError, forbidden } from '../errors.js'
 
 type ResolverMap = Record<string, Record<string, unknown>>
 type Resolver = GraphQLFieldResolver<unknown, GraphQLContext>
@@ -32,7 +32,7 @@ export function checkSwitches (field: string, ctx: GraphQLContext): void {
     const maintenance = ctx.switches.maintenance(organizationId)
     if (maintenance.enabled) throw new AppError('MAINTENANCE', maintenance.message ?? 'Read-only maintenance: try again later')
   }
-  const feature = FEATURE_OF_FIELD.get(field)
+  const feature = ctx.switches.featureOf(field)
   if (feature !== undefined) {
     const flag = ctx.switches.flag(feature, organizationId)
     if (!flag.enabled) throw new AppError('FEATURE_DISABLED', `${flag.description} is switched off${flag.reason === null ? '' : `: ${flag.reason}`}`, { feature })

@@ -6,7 +6,7 @@ import type { Config } from '../config.js'
 import type { Database, Role } from '../database/schema.js'
 import type { Loaders } from '../modules/index.js'
 import type { Switchboard } from '../modules/operations/switchboard.js'
-import { unauthenticated } from './errors.js'
+import { unauthenticated } from '../errors.js'
 
 /** Who is calling: a verified access token, checked against the user's current state. */
 export interface Viewer {

@@ -2,9 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import { GraphQLError, type GraphQLFormattedError } from 'graphql'
 import type { ExecutionResult } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
-import { connectionLost, poolExhausted } from '../database/failures.js'
-import type { ConstraintMeaning } from '../modules/index.js'
-import { AppError, ERROR_CODES, type ErrorCode, type ErrorExtensions } from './errors.js'
+import { connectionLost, databaseErrorMeaning, isDatabaseError, poolExhausted } from '../database/failures.js'
+import { AppError, type ConstraintMeaning, ERROR_CODES, type ErrorCode, type ErrorExtensions } from '../errors.js'
 import { LEGACY_JSON, type ResponseMediaType } from './over-http.js'
 import { PERSISTED_QUERY_NOT_FOUND } from './persisted-queries.js'
 
@@ -23,16 +22,6 @@ interface Classified {
    * there, and 400 only in application/graphql-response+json.
    */
   legacyStatus?: number
-}
-
-interface DatabaseError {
-  code: string
-  constraint?: string
-}
-
-function isDatabaseError (err: unknown): err is DatabaseError {
-  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' &&
-    /^[0-9A-Z]{5}$/.test((err as { code: string }).code) && 'severity' in err
 }
 
 function withCode (error: GraphQLError, extensions: ErrorExtensions, message = error.message): GraphQLFormattedError {
@@ -60,33 +49,6 @@ export interface ErrorFormatterOptions {
   mediaTypeOf?: (ctx: MercuriusContext) => ResponseMediaType
 }
 
-function databaseError (err: DatabaseError, constraints: Record<string, ConstraintMeaning>): { code: ErrorCode, message: string, field?: string } | null {
-  const meaning = err.constraint === undefined ? undefined : constraints[err.constraint]
-  switch (err.code) {
-    case '23505':
-    case '23P01':
-      return { code: 'CONFLICT', message: meaning?.message ?? 'Conflicts with an existing record', field: meaning?.field }
-    case '23503':
-    case '23514':
-    case '23502':
-      return { code: 'BAD_USER_INPUT', message: meaning?.message ?? 'A value is not allowed here', field: meaning?.field }
-    case '57014':
-      return { code: 'SERVICE_UNAVAILABLE', message: 'The database took too long to answer; try again' }
-    case '40001':
-    case '40P01':
-      return { code: 'SERVICE_UNAVAILABLE', message: 'The change collided with a concurrent one; try again' }
-    default:
-      // Class 22, data exception: a value PostgreSQL cannot take (bad format, out of range, a NUL byte).
-      if (err.code.startsWith('22')) return { code: 'BAD_USER_INPUT', message: 'A value has the wrong format or is out of range' }
-      // 08P01, a protocol violation, comes from the statement itself (e.g. more than 65535 parameters), not an outage.
-      if (err.code === '08P01') return { code: 'BAD_USER_INPUT', message: 'The request is too large for the database; send fewer values' }
-      if (err.code.startsWith('08') || err.code.startsWith('53') || err.code.startsWith('57P')) {
-        return { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' }
-      }
-      return null
-  }
-}
-
 function classify (error: GraphQLError, options: ErrorFormatterOptions, log: FastifyBaseLogger, unexpected: (err: unknown) => void): Classified {
   const original: unknown = error.originalError
   if (original instanceof AppError) {
@@ -112,7 +74,7 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
     return { error: withCode(error, { code: 'BAD_USER_INPUT' }), status: statusCode }
   }
   if (isDatabaseError(original)) {
-    const mapped = databaseError(original, options.constraints)
+    const mapped = databaseErrorMeaning(original, options.constraints)
     if (mapped !== null) {
       if (mapped.code === 'SERVICE_UNAVAILABLE') log.error({ err: original, path: error.path }, 'database unavailable')
       return {
@@ -138,20 +100,6 @@ function classify (error: GraphQLError, options: ErrorFormatterOptions, log: Fas
     error: withCode(error, { code: 'INTERNAL_SERVER_ERROR' }, options.mask ? 'Internal server error' : error.message),
     status: 500
   }
-}
-
-/**
- * Why the database could not serve a request (down, too slow, pool exhausted), or null when the
- * error is anything else. For the REST routes, which answer it as 503 SERVICE_UNAVAILABLE.
- */
-export function databaseUnavailable (err: unknown): string | null {
-  if (isDatabaseError(err)) {
-    const mapped = databaseError(err, {})
-    return mapped?.code === 'SERVICE_UNAVAILABLE' ? mapped.message : null
-  }
-  if (poolExhausted(err)) return 'Connection pool exhausted; try again shortly'
-  if (connectionLost(err)) return 'The database is unavailable; try again shortly'
-  return null
 }
 
 /** Flattens Mercurius's wrapper around a list of validation errors into the errors themselves. */

@@ -2,7 +2,7 @@ import {
   type ArgumentNode, type DocumentNode, type FragmentDefinitionNode, getNamedType, getNullableType, type GraphQLNamedType, type GraphQLSchema,
   isInterfaceType, isLeafType, isListType, isObjectType, Kind, Lexer, type OperationDefinitionNode, type SelectionSetNode, Source, TokenKind, valueFromASTUntyped
 } from 'graphql'
-import { AppError } from './errors.js'
+import { AppError } from '../errors.js'
 import { PAGE_SIZE } from './pagination.js'
 
 // Limits on what one GraphQL request may ask for, enforced before anything executes:

@@ -1,5 +1,5 @@
 import { getOperationAST, GraphQLError, parse } from 'graphql'
-import { AppError } from './errors.js'
+import { AppError } from '../errors.js'
 
 // GraphQL over HTTP, as the specification words it and graphql-http's audit checks it: the media
 // type of a response, chosen from the request's Accept header, and what makes a request's

@@ -1,5 +1,5 @@
 import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
-import { badInput } from './errors.js'
+import { badInput } from '../errors.js'
 
 // Relay connections over keyset pagination. A cursor names the ordering it was issued for and
 // the (sort value, id) of its row; the next page is "rows after that tuple in that ordering",

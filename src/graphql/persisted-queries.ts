@@ -5,7 +5,7 @@ import {
 } from 'graphql'
 import type { MercuriusPlugin, PersistedQueryProvider } from 'mercurius'
 import type { CacheStore } from '../cache/store.js'
-import { AppError, type ErrorCode } from './errors.js'
+import { AppError, type ErrorCode } from '../errors.js'
 import { APOLLO_MANIFEST_FORMAT, type PersistedQueryManifest, sha256Hex } from './persisted-query-manifest.js'
 
 // Persisted queries, on Mercurius's persistedQueryProvider.

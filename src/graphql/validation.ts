@@ -1,4 +1,4 @@
-import { badInput } from './errors.js'
+import { badInput } from '../errors.js'
 
 // Input checks shared by the modules. Each throws BAD_USER_INPUT naming the field, so a form can
 // put the message next to the right input. Text is trimmed; control characters are refused.

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Transaction } from 'kysely'
 import { tagTransaction } from '../database/audit.js'
 import type { Database, Role } from '../database/schema.js'
 import type { GraphQLContext } from './context.js'
@@ -12,10 +12,11 @@ import type { GraphQLContext } from './context.js'
  */
 export async function write<T> (
   ctx: GraphQLContext,
-  work: (trx: Kysely<Database>) => Promise<T>,
+  work: (trx: Transaction<Database>) => Promise<T>,
   actor?: { id: string, role: Role, organization_id: string }
 ): Promise<T> {
-  if (ctx.db.isTransaction) return await work(ctx.db)
+  // ctx.db is the transaction itself when a write runs inside another (Kysely types it as Kysely).
+  if (ctx.db.isTransaction) return await work(ctx.db as Transaction<Database>)
   return await ctx.db.transaction().execute(async (trx) => {
     await tagTransaction(trx, {
       actorId: actor?.id ?? ctx.viewer?.userId ?? null,

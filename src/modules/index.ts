@@ -1,80 +1,86 @@
 import type { Resolvers } from '../generated/graphql.js'
 import type { LoaderScope } from '../graphql/batching.js'
-import { alertLoaders } from './alerts/loaders.js'
-import { alertResolvers } from './alerts/resolvers.js'
-import { auditResolvers } from './audit/resolvers.js'
-import { assignmentLoaders } from './assignments/loaders.js'
-import { assignmentResolvers } from './assignments/resolvers.js'
-import { assignmentConstraints } from './assignments/validation.js'
-import { driverLoaders } from './drivers/loaders.js'
-import { driverResolvers } from './drivers/resolvers.js'
-import { driverConstraints } from './drivers/validation.js'
-import { facilityLoaders } from './facilities/loaders.js'
-import { facilityResolvers } from './facilities/resolvers.js'
-import { facilityConstraints } from './facilities/validation.js'
-import { fleetLoaders } from './fleet/loaders.js'
-import { fleetResolvers } from './fleet/resolvers.js'
-import { geofenceLoaders } from './geofences/loaders.js'
-import { geofenceResolvers } from './geofences/resolvers.js'
-import { geofenceConstraints } from './geofences/validation.js'
-import { userLoaders } from './identity/loaders.js'
-import { identityResolvers } from './identity/resolvers.js'
-import { userConstraints } from './identity/validation.js'
-import { operationsResolvers } from './operations/resolvers.js'
-import { organizationLoaders } from './organizations/loaders.js'
-import { organizationResolvers } from './organizations/resolvers.js'
-import { telematicsLoaders } from './telematics/loaders.js'
-import { telematicsResolvers } from './telematics/resolvers.js'
-import { vehicleLoaders } from './vehicles/loaders.js'
-import { vehicleResolvers } from './vehicles/resolvers.js'
-import { vehicleConstraints } from './vehicles/validation.js'
+import { alertsModule } from './alerts/module.js'
+import { assignmentsModule } from './assignments/module.js'
+import { auditModule } from './audit/module.js'
+import { driversModule } from './drivers/module.js'
+import { facilitiesModule } from './facilities/module.js'
+import { fleetModule } from './fleet/module.js'
+import { geofencesModule } from './geofences/module.js'
+import type { PermissionMatrix } from './identity/permissions.js'
+import { identityModule } from './identity/module.js'
+import type { ConstraintMeaning } from '../errors.js'
+import type { DomainModule, FeatureDefinition } from './module.js'
+import { operationsModule } from './operations/module.js'
+import { organizationsModule } from './organizations/module.js'
+import { telematicsModule } from './telematics/module.js'
+import { vehiclesModule } from './vehicles/module.js'
 
-// The domain modules, assembled: their resolvers, per-request loaders, and what their
-// database constraints mean to a client.
+// The domain modules, one line each (src/modules/<name>/module.ts declares everything about one),
+// and what the rest of the service reads from them, assembled: resolvers, per-request loaders,
+// the permission matrix, the runtime switches, the meanings of database constraints. A field,
+// feature or constraint declared by two modules stops the service at start-up.
 
-export const moduleResolvers: Resolvers[] = [
-  identityResolvers,
-  auditResolvers,
-  organizationResolvers,
-  vehicleResolvers,
-  driverResolvers,
-  facilityResolvers,
-  assignmentResolvers,
-  fleetResolvers,
-  telematicsResolvers,
-  geofenceResolvers,
-  alertResolvers,
-  operationsResolvers
-]
+export const modules = [
+  identityModule,
+  auditModule,
+  organizationsModule,
+  vehiclesModule,
+  driversModule,
+  facilitiesModule,
+  assignmentsModule,
+  fleetModule,
+  telematicsModule,
+  geofencesModule,
+  alertsModule,
+  operationsModule
+] as const satisfies readonly DomainModule[]
 
-export interface ConstraintMeaning {
-  field: string
-  message: string
+/** Merges the modules' records, refusing a key two of them declare. */
+export function mergeDeclared<T> (what: string, entries: ReadonlyArray<[module: string, record: Record<string, T> | undefined]>): Record<string, T> {
+  const merged: Record<string, T> = {}
+  const owner = new Map<string, string>()
+  for (const [module, record] of entries) {
+    for (const [key, value] of Object.entries(record ?? {})) {
+      const other = owner.get(key)
+      if (other !== undefined) throw new Error(`${what} ${key} is declared by both the ${other} and the ${module} module`)
+      owner.set(key, module)
+      merged[key] = value
+    }
+  }
+  return merged
 }
 
-export const constraintMeanings: Record<string, ConstraintMeaning> = {
-  ...userConstraints,
-  ...vehicleConstraints,
-  ...driverConstraints,
-  ...facilityConstraints,
-  ...assignmentConstraints,
-  ...geofenceConstraints
+/** The permission matrix of the whole schema: every module's slice, type by type. */
+export function permissionMatrix (declared: readonly DomainModule[]): PermissionMatrix {
+  const types = [...new Set(declared.flatMap((m) => Object.keys(m.access)))]
+  return Object.fromEntries(types.map((type) => [type, mergeDeclared(`${type}:`, declared.map((m) => [m.name, m.access[type]]))]))
 }
+
+export const permissions = permissionMatrix(modules)
+
+/** Root fields where a DRIVER sees only their own rows (src/modules/identity/scope.ts). */
+export const DRIVER_OWN_ROWS: ReadonlySet<string> = new Set(modules.flatMap((m): readonly string[] => 'driverOwnRows' in m ? m.driverOwnRows : []))
+
+/** The features that can be switched off at runtime (FEATURE_DISABLED), by name. */
+export const FEATURES: Record<string, FeatureDefinition> = mergeDeclared<FeatureDefinition>('feature', modules.map((m) => [m.name, 'features' in m ? m.features : undefined]))
+
+export const constraintMeanings: Record<string, ConstraintMeaning> = mergeDeclared<ConstraintMeaning>('constraint', modules.map((m) => [m.name, 'constraints' in m ? m.constraints : undefined]))
+
+export const moduleResolvers: Resolvers[] = modules.map((m) => m.resolvers)
+
+type Module = typeof modules[number]
+type LoadersOf<M> = M extends { loaders: infer L } ? { [K in keyof L]: L[K] extends (scope: LoaderScope) => infer R ? R : never } : Record<never, never>
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+
+/** Loaders of one request, under the names the modules give them (`ctx.loaders.vehicles`). */
+export type Loaders = Intersection<LoadersOf<Module>>
+
+const loaderFactories = Object.entries(mergeDeclared('loaders', modules.map((m): [string, Record<string, (scope: LoaderScope) => unknown> | undefined] => [m.name, 'loaders' in m ? m.loaders : undefined])))
 
 /** Loaders of one request. Tenant-scoped ones ask for the organization when they first run. */
-export function createLoaders (scope: LoaderScope) {
-  return {
-    organizations: organizationLoaders(scope),
-    users: userLoaders(scope),
-    vehicles: vehicleLoaders(scope),
-    drivers: driverLoaders(scope),
-    facilities: facilityLoaders(scope),
-    assignments: assignmentLoaders(scope),
-    fleet: fleetLoaders(scope),
-    telematics: telematicsLoaders(scope),
-    geofences: geofenceLoaders(scope),
-    alerts: alertLoaders(scope)
-  }
+export function createLoaders (scope: LoaderScope): Loaders {
+  const loaders: Record<string, unknown> = {}
+  for (const [name, create] of loaderFactories) loaders[name] = create(scope)
+  return loaders as Loaders
 }
-
-export type Loaders = ReturnType<typeof createLoaders>

@@ -8,15 +8,14 @@ import { type Config, ConfigError } from '../config.js'
 import { authorize } from '../graphql/authorization.js'
 import { type GraphQLContext, noViewer } from '../graphql/context.js'
 import { createErrorFormatter } from '../graphql/error-formatter.js'
-import { AppError } from '../graphql/errors.js'
+import { AppError } from '../errors.js'
 import { checkComplexity, checkTokens } from '../graphql/limits.js'
 import { checkBodyParameters, checkOperationChosen, checkQueryStringParameters, GRAPHQL_RESPONSE, LEGACY_JSON, responseMediaType, type ResponseMediaType, SUPPORTED } from '../graphql/over-http.js'
 import { createPersistedQueries, validateManifest } from '../graphql/persisted-queries.js'
 import { DateTime, JSONValue } from '../graphql/scalars.js'
-import { loadSchema } from '../graphql/schema.js'
+import { loadSchema, schemaFileProblems } from '../graphql/schema.js'
 import { chooseSubprotocol, guardTransportWs } from '../graphql/transport-ws.js'
-import { permissions } from '../modules/identity/permissions.js'
-import { constraintMeanings, createLoaders, moduleResolvers } from '../modules/index.js'
+import { constraintMeanings, createLoaders, moduleResolvers, modules, permissions } from '../modules/index.js'
 import { bindLog } from './request-context.js'
 
 declare module 'fastify' {
@@ -42,6 +41,8 @@ function mergeResolvers (maps: readonly object[]): ResolverMap {
 }
 
 export const graphqlPlugin = fp(async (app: FastifyInstance, { config }: GraphQLPluginOptions) => {
+  const unowned = schemaFileProblems(modules.map((m) => m.name))
+  if (unowned.length > 0) throw new Error(unowned.join('; '))
   const { schema } = loadSchema()
   const limits = { maxTokens: config.MAX_QUERY_TOKENS, maxDepth: config.MAX_QUERY_DEPTH, maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_QUERY_ALIASES }
   const resolvers = authorize(schema, mergeResolvers(moduleResolvers), permissions)

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { memoryStore } from '../cache/memory.js'
 import type { Config } from '../config.js'
-import { AppError } from '../graphql/errors.js'
+import { AppError } from '../errors.js'
 import { LoginThrottle } from '../modules/identity/throttle.js'
 
 // Request rate limits: per user when signed in, per address otherwise, counted in Redis so a

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
+import { FEATURES } from '../modules/index.js'
 import { switchesTopic } from '../modules/operations/catalog.js'
 import { Switchboard } from '../modules/operations/switchboard.js'
 
@@ -15,7 +16,8 @@ export const switchesPlugin = fp(async (app: FastifyInstance, { config }: { conf
     db: app.db,
     refreshMs: config.SWITCHES_REFRESH_MS,
     log: app.log,
-    maintenanceFromConfig: { enabled: config.MAINTENANCE_MODE, message: config.MAINTENANCE_MESSAGE }
+    maintenanceFromConfig: { enabled: config.MAINTENANCE_MODE, message: config.MAINTENANCE_MESSAGE },
+    features: FEATURES
   })
   app.decorate('switches', switchboard)
   // A change made on any replica (or by `npm run ops`) is announced over the event bus; the

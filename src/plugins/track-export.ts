@@ -2,14 +2,15 @@ import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { GraphQLError } from 'graphql'
 import type { Kysely } from 'kysely'
-import type { Database, VehicleRow } from '../database/schema.js'
+import type { Database } from '../database/schema.js'
+import type { VehicleRow } from '../modules/vehicles/tables.js'
 import type { Viewer } from '../graphql/context.js'
-import { databaseUnavailable } from '../graphql/error-formatter.js'
-import { AppError, badInput, type ErrorCode, forbidden, notFound, unauthenticated } from '../graphql/errors.js'
+import { databaseUnavailable } from '../database/failures.js'
+import { AppError, badInput, type ErrorCode, forbidden, notFound, unauthenticated } from '../errors.js'
 import { DateTime } from '../graphql/scalars.js'
 import { id } from '../graphql/validation.js'
 import { findCurrentAssignments } from '../modules/assignments/queries.js'
-import { permissions } from '../modules/identity/permissions.js'
+import { telematicsModule } from '../modules/telematics/module.js'
 import { historyRange, type PositionPageRow } from '../modules/telematics/positions.js'
 import { positionBatch } from '../modules/telematics/queries.js'
 import { findVehiclesByIds } from '../modules/vehicles/queries.js'
@@ -34,7 +35,7 @@ import { refuse } from './rest-errors.js'
 // gets a 503 rather than a truncated file; a failure later can only cut the transfer short.
 
 const BATCH_SIZE = 5000
-const TRACK_READERS = permissions.Vehicle.positions
+const TRACK_READERS = telematicsModule.access.Vehicle.positions
 
 const STATUS: Partial<Record<ErrorCode, number>> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404 }
 

@@ -2,7 +2,7 @@ import client from '@prometheus-io/client'
 import type { LogEvent } from 'kysely'
 import type { PoolStats } from '../database/connect.js'
 import { connectionLost, poolExhausted } from '../database/failures.js'
-import { ERROR_CODES } from '../graphql/errors.js'
+import { ERROR_CODES } from '../errors.js'
 
 // The service's own Prometheus metrics. Bucket edges sit on the runbook's objectives (requests:
 // p95 < 0.5 s, p99 < 1 s; database: p95 < 0.1 s) so the recording rules can compute them.

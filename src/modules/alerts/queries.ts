@@ -1,7 +1,8 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { anyOf } from '../../database/filters.js'
-import type { AlertKind, AlertRow, AlertSeverity, AlertStatus, Database } from '../../database/schema.js'
-import { conflict, notFound } from '../../graphql/errors.js'
+import type { Database } from '../../database/schema.js'
+import type { AlertKind, AlertRow, AlertSeverity, AlertStatus } from './tables.js'
+import { conflict, notFound } from '../../errors.js'
 import { type ConnectionArgs, type Page, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
 
 // Alerts are raised by ingestion (src/modules/telematics) and handled by people here.
@@ -36,7 +37,7 @@ export async function findAlertsByIds (db: Kysely<Database>, organizationId: str
  * Moves an alert on: OPEN -> ACKNOWLEDGED -> RESOLVED (or OPEN -> RESOLVED). Acknowledging a
  * resolved alert is a CONFLICT; repeating a step returns the alert unchanged.
  */
-export async function advanceAlert (trx: Kysely<Database>, organizationId: string, alertId: string, to: 'ACKNOWLEDGED' | 'RESOLVED', userId: string): Promise<AlertRow> {
+export async function advanceAlert (trx: Transaction<Database>, organizationId: string, alertId: string, to: 'ACKNOWLEDGED' | 'RESOLVED', userId: string): Promise<AlertRow> {
   const current = await trx.selectFrom('alerts').selectAll().where('organization_id', '=', organizationId).where('id', '=', alertId).forUpdate().executeTakeFirst()
   if (current === undefined) throw notFound('Alert', alertId)
   if (current.status === to) return current

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader'
 import type { EntityCodec } from '../../cache/entity-cache.js'
-import type { VehicleAssignmentRow } from '../../database/schema.js'
+import type { VehicleAssignmentRow } from './tables.js'
 import { byKeyLoader, cachedByIdLoader, groupLoader, type LoaderScope, perArguments } from '../../graphql/batching.js'
 import { type ConnectionArgs, type Page, pageWindow, type SortKey, toPage } from '../../graphql/pagination.js'
 import {

@@ -1,5 +1,6 @@
-import { type ExpressionBuilder, type Kysely, type Expression, type SqlBool, sql } from 'kysely'
-import type { Database, VehicleAssignmentRow } from '../../database/schema.js'
+import { type Expression, type ExpressionBuilder, type Kysely, sql, type SqlBool, type Transaction } from 'kysely'
+import type { Database } from '../../database/schema.js'
+import type { VehicleAssignmentRow } from './tables.js'
 import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
 
 // An assignment is current when now() lies in [starts_at, ends_at).
@@ -143,8 +144,8 @@ export async function insertAssignment (db: Kysely<Database>, row: {
   return await db.insertInto('vehicle_assignments').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
-export async function lockAssignment (db: Kysely<Database>, organizationId: string, id: string): Promise<VehicleAssignmentRow | undefined> {
-  return await db.selectFrom('vehicle_assignments').selectAll()
+export async function lockAssignment (trx: Transaction<Database>, organizationId: string, id: string): Promise<VehicleAssignmentRow | undefined> {
+  return await trx.selectFrom('vehicle_assignments').selectAll()
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
     .forUpdate()

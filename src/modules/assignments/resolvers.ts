@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.js'
 import { required } from '../../graphql/batching.js'
 import { viewerOf } from '../../graphql/context.js'
-import { type AppError, badInput, conflict, notFound } from '../../graphql/errors.js'
+import { type AppError, badInput, conflict, notFound } from '../../errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { id } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'

@@ -1,5 +1,5 @@
 import type { AssignDriverInput } from '../../generated/graphql.js'
-import { badInput } from '../../graphql/errors.js'
+import { badInput } from '../../errors.js'
 import { id, optionalText } from '../../graphql/validation.js'
 
 export const assignmentConstraints = {

@@ -1,4 +1,4 @@
-import type { AuditChangeValue } from '../../database/schema.js'
+import type { AuditChangeValue } from './tables.js'
 
 // An audit record's `changes` column ({ column: { before, after } | { redacted: true } }) as
 // the AuditChange list of the API: fields in camelCase, in a stable order.

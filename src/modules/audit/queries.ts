@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
-import type { AuditAction, AuditLogRow, Database } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { AuditAction } from '../../database/audit.js'
+import type { AuditLogRow } from './tables.js'
 import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
 
 export interface AuditFilter {

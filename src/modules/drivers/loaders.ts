@@ -1,5 +1,5 @@
 import type { EntityCodec } from '../../cache/entity-cache.js'
-import type { DriverRow } from '../../database/schema.js'
+import type { DriverRow } from './tables.js'
 import { byKeyLoader, cachedByIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { findDriversByIds, findDriversByUserIds } from './queries.js'
 

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { containsPattern } from '../../database/search.js'
-import type { Database, DriverRow, DriverStatus, NewDriver } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { DriverRow, DriverStatus, NewDriver } from './tables.js'
 import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
 import { hasCurrentAssignment } from '../assignments/queries.js'
 
@@ -81,8 +82,8 @@ export async function insertDriver (db: Kysely<Database>, row: NewDriver): Promi
  * assignments of the driver wait for each other, changes to the driver wait too, but foreign-key
  * checks of other tables' inserts (FOR KEY SHARE) do not.
  */
-export async function lockDriver (db: Kysely<Database>, organizationId: string, id: string): Promise<DriverRow | undefined> {
-  return await db.selectFrom('drivers').selectAll()
+export async function lockDriver (trx: Transaction<Database>, organizationId: string, id: string): Promise<DriverRow | undefined> {
+  return await trx.selectFrom('drivers').selectAll()
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
     .forNoKeyUpdate()

@@ -1,7 +1,7 @@
 import { updateVersioned } from '../../database/optimistic.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
-import { conflict } from '../../graphql/errors.js'
+import { conflict } from '../../errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { distinct, id, text } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'

@@ -1,6 +1,6 @@
-import type { DriverUpdate, NewDriver } from '../../database/schema.js'
+import type { DriverUpdate, NewDriver } from './tables.js'
 import type { CreateDriverInput, UpdateDriverInput } from '../../generated/graphql.js'
-import { badInput } from '../../graphql/errors.js'
+import { badInput } from '../../errors.js'
 import { email, given, optionalText, present, text } from '../../graphql/validation.js'
 
 export const driverConstraints = {

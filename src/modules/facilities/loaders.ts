@@ -1,5 +1,5 @@
 import type { EntityCodec } from '../../cache/entity-cache.js'
-import type { FacilityRow } from '../../database/schema.js'
+import type { FacilityRow } from './tables.js'
 import { cachedByIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { findFacilitiesByIds } from './queries.js'
 

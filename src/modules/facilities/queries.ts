@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
-import type { Database, FacilityRow, NewFacility } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { FacilityRow, NewFacility } from './tables.js'
 import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
 
 export type FacilitySortField = 'NAME' | 'CODE' | 'CREATED_AT'

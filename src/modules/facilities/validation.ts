@@ -1,6 +1,6 @@
-import type { FacilityRow, FacilityUpdate, NewFacility } from '../../database/schema.js'
+import type { FacilityRow, FacilityUpdate, NewFacility } from './tables.js'
 import type { CreateFacilityInput, UpdateFacilityInput } from '../../generated/graphql.js'
-import { badInput } from '../../graphql/errors.js'
+import { badInput } from '../../errors.js'
 import { given, number, optionalText, present, text } from '../../graphql/validation.js'
 
 export const facilityConstraints = {

@@ -1,4 +1,4 @@
-import type { VehicleStatus } from '../../database/schema.js'
+import type { VehicleStatus } from '../vehicles/tables.js'
 import type { LoaderScope } from '../../graphql/batching.js'
 import { countVehiclesByStatus } from '../vehicles/queries.js'
 

@@ -1,4 +1,4 @@
-import type { VehicleStatus } from '../../database/schema.js'
+import type { VehicleStatus } from '../vehicles/tables.js'
 import type { Resolvers } from '../../generated/graphql.js'
 import { viewerOf } from '../../graphql/context.js'
 import { countOpenAlerts } from '../alerts/queries.js'

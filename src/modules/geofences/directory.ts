@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { MQEmitter } from 'mqemitter'
-import type { Database, GeofenceRow } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { GeofenceRow } from './tables.js'
 import { findActiveGeofences } from './queries.js'
 
 // Every fix is checked against its organization's geofences, so each replica keeps them in

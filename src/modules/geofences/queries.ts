@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { anyOf } from '../../database/filters.js'
-import type { Database, GeofenceEventKind, GeofenceEventRow, GeofenceRow } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { GeofenceEventKind, GeofenceEventRow, GeofenceRow } from './tables.js'
 import { type ConnectionArgs, type Page, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
 
 const GEOFENCE_SORT: SortKey<GeofenceRow> = { name: 'NAME_ASC', column: 'geofences.name', type: 'text', direction: 'asc', idColumn: 'geofences.id', value: (g) => g.name }

@@ -1,6 +1,6 @@
-import type { GeofenceRow, GeofenceShape } from '../../database/schema.js'
+import type { GeofenceRow, GeofenceShape } from './tables.js'
 import type { CoordinateInput, CreateGeofenceInput, UpdateGeofenceInput } from '../../generated/graphql.js'
-import { badInput } from '../../graphql/errors.js'
+import { badInput } from '../../errors.js'
 import { given, id, integer, number, present, text } from '../../graphql/validation.js'
 import { type BoundingBox, circleBounds, polygonBounds } from '../telematics/geometry.js'
 

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
 import { tagTransaction } from '../../database/audit.js'
 import type { Database } from '../../database/schema.js'
-import { AppError } from '../../graphql/errors.js'
+import { AppError } from '../../errors.js'
 import { TokenProblem } from './tokens.js'
 
 // Single sign-on: bearer tokens of one OpenID Connect identity provider (OIDC_ISSUER, e.g.

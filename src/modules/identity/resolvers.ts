@@ -1,11 +1,12 @@
-import type { Kysely } from 'kysely'
+import type { Transaction } from 'kysely'
 import { type AuditEvent, recordEvent } from '../../database/audit.js'
 import { updateVersioned } from '../../database/optimistic.js'
-import type { Database, UserRow } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { UserRow } from './tables.js'
 import type { AuthPayload, Resolvers } from '../../generated/graphql.js'
 import { required } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
-import { AppError, badInput, conflict, notFound, unauthenticated } from '../../graphql/errors.js'
+import { AppError, badInput, conflict, notFound, unauthenticated } from '../../errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { distinct, id, text } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
@@ -70,19 +71,19 @@ function sessionEvent (ctx: GraphQLContext, user: Pick<UserRow, 'id' | 'organiza
 }
 
 /** A user of the viewer's organization, locked for the change; NOT_FOUND otherwise. */
-async function lockTarget (trx: Kysely<Database>, ctx: GraphQLContext, userId: string): Promise<UserRow> {
+async function lockTarget (trx: Transaction<Database>, ctx: GraphQLContext, userId: string): Promise<UserRow> {
   const user = await lockUser(trx, viewerOf(ctx).organizationId, userId)
   if (user === undefined) throw notFound('User', userId)
   return user
 }
 
 /** The organization keeps at least one active admin: refuses a change that would remove the last. */
-async function keepAnAdmin (trx: Kysely<Database>, ctx: GraphQLContext, userId: string, what: string): Promise<void> {
+async function keepAnAdmin (trx: Transaction<Database>, ctx: GraphQLContext, userId: string, what: string): Promise<void> {
   const admins = await lockActiveAdmins(trx, viewerOf(ctx).organizationId)
   if (admins.length === 1 && admins[0] === userId) throw conflict(`This is the organization's last active admin: ${what} would leave nobody to manage users`, 'id')
 }
 
-async function linkDriverOf (trx: Kysely<Database>, ctx: GraphQLContext, userId: string, driverId: string | null): Promise<string | null> {
+async function linkDriverOf (trx: Transaction<Database>, ctx: GraphQLContext, userId: string, driverId: string | null): Promise<string | null> {
   const linked = await linkDriver(trx, viewerOf(ctx).organizationId, userId, driverId)
   if (linked === null) throw badInput('No such driver', 'input.driverId')
   return linked.previousUser

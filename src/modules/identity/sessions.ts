@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { type Kysely, sql } from 'kysely'
-import type { Database, RefreshTokenRow, UserRow } from '../../database/schema.js'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Database } from '../../database/schema.js'
+import type { RefreshTokenRow, UserRow } from './tables.js'
 import { digestRefreshToken, newRefreshToken } from './tokens.js'
 
 // Refresh-token families: a login starts a family; each refresh marks the presented token used
@@ -45,7 +46,7 @@ async function revokeFamily (db: Kysely<Database>, familyId: string): Promise<nu
 }
 
 /** Must run in a transaction (the caller's, tagged for the audit trail). */
-export async function rotateSession (trx: Kysely<Database>, presented: string, ttlDays: number): Promise<RotationOutcome> {
+export async function rotateSession (trx: Transaction<Database>, presented: string, ttlDays: number): Promise<RotationOutcome> {
   // FOR UPDATE: two concurrent refreshes with one token must not both succeed.
   const row: RefreshTokenRow | undefined = await trx.selectFrom('refresh_tokens').selectAll()
     .where('token_hash', '=', digestRefreshToken(presented))

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { containsPattern } from '../../database/search.js'
-import type { Database, NewUser, Role, UserRow } from '../../database/schema.js'
+import type { Database, Role } from '../../database/schema.js'
+import type { NewUser, UserRow } from './tables.js'
 import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
 
 /** What createUser and resetUserPassword answer: the temporary password is shown this once. */
@@ -63,8 +64,8 @@ export async function insertUser (db: Kysely<Database>, row: NewUser): Promise<U
 }
 
 /** Reads a user and locks the row until the transaction ends. */
-export async function lockUser (db: Kysely<Database>, organizationId: string, id: string): Promise<UserRow | undefined> {
-  return await db.selectFrom('users').selectAll()
+export async function lockUser (trx: Transaction<Database>, organizationId: string, id: string): Promise<UserRow | undefined> {
+  return await trx.selectFrom('users').selectAll()
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
     .forUpdate()
@@ -75,8 +76,8 @@ export async function lockUser (db: Kysely<Database>, organizationId: string, id
  * The organization's active admins, locked: two admins demoting or deactivating each other at
  * once queue here, so the organization never ends up without one.
  */
-export async function lockActiveAdmins (db: Kysely<Database>, organizationId: string): Promise<string[]> {
-  const rows = await db.selectFrom('users').select('id')
+export async function lockActiveAdmins (trx: Transaction<Database>, organizationId: string): Promise<string[]> {
+  const rows = await trx.selectFrom('users').select('id')
     .where('organization_id', '=', organizationId)
     .where('role', '=', 'ADMIN')
     .where('is_active', '=', true)
@@ -112,14 +113,14 @@ export async function touchUser (db: Kysely<Database>, id: string): Promise<User
  * driver record and a record at most one user: previous links on either side are undone.
  * Returns null when the driver does not exist, else the user the driver was linked to before.
  */
-export async function linkDriver (db: Kysely<Database>, organizationId: string, userId: string, driverId: string | null): Promise<{ previousUser: string | null } | null> {
+export async function linkDriver (trx: Transaction<Database>, organizationId: string, userId: string, driverId: string | null): Promise<{ previousUser: string | null } | null> {
   const driver = driverId === null
     ? undefined
-    : await db.selectFrom('drivers').select('user_id').where('organization_id', '=', organizationId).where('id', '=', driverId).forUpdate().executeTakeFirst()
+    : await trx.selectFrom('drivers').select('user_id').where('organization_id', '=', organizationId).where('id', '=', driverId).forUpdate().executeTakeFirst()
   if (driverId !== null && driver === undefined) return null
-  await db.updateTable('drivers').set({ user_id: null })
+  await trx.updateTable('drivers').set({ user_id: null })
     .where('organization_id', '=', organizationId).where('user_id', '=', userId).where('id', 'is distinct from', driverId)
     .execute()
-  if (driverId !== null) await db.updateTable('drivers').set({ user_id: userId }).where('organization_id', '=', organizationId).where('id', '=', driverId).execute()
+  if (driverId !== null) await trx.updateTable('drivers').set({ user_id: userId }).where('organization_id', '=', organizationId).where('id', '=', driverId).execute()
   return { previousUser: driver?.user_id === userId ? null : driver?.user_id ?? null }
 }

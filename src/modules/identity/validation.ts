@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Role } from '../../database/schema.js'
 import type { CreateUserInput, UpdateUserInput } from '../../generated/graphql.js'
-import { badInput } from '../../graphql/errors.js'
+import { badInput } from '../../errors.js'
 import { email, given, id, present, text } from '../../graphql/validation.js'
 
 export const userConstraints = {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { Database, FeatureFlagRow, MaintenanceModeRow } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { FeatureFlagRow, MaintenanceModeRow } from './tables.js'
 
 // Switch rows: organization_id NULL is the whole service. Upserts keep one row per scope.
 

@@ -1,9 +1,9 @@
 import type { Resolvers } from '../../generated/graphql.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
-import { badInput } from '../../graphql/errors.js'
+import { badInput } from '../../errors.js'
 import { optionalText, text } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
-import { FEATURES, type FeatureName, isFeatureName, switchesTopic } from './catalog.js'
+import { switchesTopic } from './catalog.js'
 import { endMaintenance, startMaintenance, upsertFeatureFlag } from './queries.js'
 
 /** Applies a switch change here at once and tells the other replicas. */
@@ -20,14 +20,14 @@ export const operationsResolvers: Resolvers = {
   Query: {
     featureFlags: (_, __, ctx) => {
       const { organizationId } = viewerOf(ctx)
-      return (Object.keys(FEATURES) as FeatureName[]).map((name) => ctx.switches.flag(name, organizationId))
+      return ctx.switches.features.map((name) => ctx.switches.flag(name, organizationId))
     },
     maintenanceMode: (_, __, ctx) => ctx.switches.maintenance(viewerOf(ctx).organizationId)
   },
   Mutation: {
     setFeatureFlag: async (_, args, ctx) => {
       const viewer = viewerOf(ctx)
-      if (!isFeatureName(args.name)) throw badInput(`Unknown feature "${args.name}"; known: ${Object.keys(FEATURES).join(', ')}`, 'name')
+      if (!ctx.switches.isFeature(args.name)) throw badInput(`Unknown feature "${args.name}"; known: ${ctx.switches.features.join(', ')}`, 'name')
       const row = { organization_id: viewer.organizationId, name: args.name, enabled: args.enabled, reason: optionalText(args.reason, 'reason', 500), updated_by: viewer.userId }
       await write(ctx, async (trx) => await upsertFeatureFlag(trx, row))
       await announceSwitchChange(ctx)

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
-import type { Database, FeatureFlagRow, MaintenanceModeRow } from '../../database/schema.js'
-import { FEATURES, type FeatureName } from './catalog.js'
+import type { Database } from '../../database/schema.js'
+import type { FeatureFlagRow, MaintenanceModeRow } from './tables.js'
+import type { FeatureDefinition } from '../module.js'
 import { loadSwitches } from './queries.js'
 
 // The switches in memory, so checking them costs a request nothing. The table is re-read in the
@@ -12,7 +13,7 @@ import { loadSwitches } from './queries.js'
 export type SwitchScope = 'SERVICE' | 'ORGANIZATION'
 
 export interface FlagState {
-  name: FeatureName
+  name: string
   description: string
   enabled: boolean
   scope: SwitchScope | null
@@ -33,6 +34,8 @@ export interface SwitchboardOptions {
   log: FastifyBaseLogger
   /** MAINTENANCE_MODE from the environment: the whole service read-only whatever the table says. */
   maintenanceFromConfig: { enabled: boolean, message: string }
+  /** The features that can be switched off (the modules declare them). */
+  features: Record<string, FeatureDefinition>
 }
 
 export class Switchboard {
@@ -44,7 +47,26 @@ export class Switchboard {
   /** Whether the table has been read at least once (readiness waits for it). */
   loaded = false
 
-  constructor (private readonly options: SwitchboardOptions) {}
+  /** The feature guarding each root field (`Query.fleetSummary`), if any. */
+  private readonly featureOfField: ReadonlyMap<string, string>
+
+  constructor (private readonly options: SwitchboardOptions) {
+    this.featureOfField = new Map(Object.entries(options.features).flatMap(([name, feature]) => feature.fields.map((field) => [field, name] as const)))
+  }
+
+  /** The names of the features that can be switched off. */
+  get features (): string[] {
+    return Object.keys(this.options.features)
+  }
+
+  isFeature (name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.options.features, name)
+  }
+
+  /** The feature that guards a root field (`Mutation.createVehicle`), or undefined. */
+  featureOf (field: string): string | undefined {
+    return this.featureOfField.get(field)
+  }
 
   /** Starts reading in the background: a hung database must not hold up the process. */
   start (): void {
@@ -87,8 +109,8 @@ export class Switchboard {
     }
   }
 
-  flag (name: FeatureName, organizationId: string | null): FlagState {
-    const base = { name, description: FEATURES[name].description }
+  flag (name: string, organizationId: string | null): FlagState {
+    const base = { name, description: this.options.features[name]?.description ?? name }
     const service = this.flags.find((f) => f.organization_id === null && f.name === name)
     if (service !== undefined && !service.enabled) {
       return { ...base, enabled: false, scope: 'SERVICE', reason: service.reason, updatedAt: service.updated_at }

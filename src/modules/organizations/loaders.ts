@@ -1,5 +1,5 @@
 import type { EntityCodec } from '../../cache/entity-cache.js'
-import type { OrganizationRow } from '../../database/schema.js'
+import type { OrganizationRow } from './tables.js'
 import { byIdLoader, type LoaderScope } from '../../graphql/batching.js'
 import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { findOrganizationsByIds } from './queries.js'

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { EntityCache, EntityCodec } from '../../cache/entity-cache.js'
 import type { Database } from '../../database/schema.js'
 
@@ -39,7 +39,7 @@ export interface IssuedDeviceToken {
   replaced: string | null
 }
 
-export async function issueDeviceToken (trx: Kysely<Database>, organizationId: string, vehicleId: string, issuedBy: string): Promise<IssuedDeviceToken> {
+export async function issueDeviceToken (trx: Transaction<Database>, organizationId: string, vehicleId: string, issuedBy: string): Promise<IssuedDeviceToken> {
   const token = PREFIX + randomBytes(32).toString('base64url')
   const previous = await trx.selectFrom('device_tokens').select('token_hash')
     .where('organization_id', '=', organizationId).where('vehicle_id', '=', vehicleId)
@@ -54,7 +54,7 @@ export async function issueDeviceToken (trx: Kysely<Database>, organizationId: s
 }
 
 /** Deletes the vehicle's token; returns its hash (to be forgotten once committed), null if it had none. */
-export async function revokeDeviceToken (trx: Kysely<Database>, organizationId: string, vehicleId: string): Promise<string | null> {
+export async function revokeDeviceToken (trx: Transaction<Database>, organizationId: string, vehicleId: string): Promise<string | null> {
   const row = await trx.deleteFrom('device_tokens').where('organization_id', '=', organizationId).where('vehicle_id', '=', vehicleId)
     .returning('token_hash')
     .executeTakeFirst()

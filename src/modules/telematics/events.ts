@@ -1,5 +1,5 @@
 import type { MQEmitter } from 'mqemitter'
-import type { TelemetryRow } from '../../database/schema.js'
+import type { TelemetryRow } from './tables.js'
 import type { PositionRecord } from './positions.js'
 
 // Live updates: one topic per organization and environment (as vehicleChanged). Positions are

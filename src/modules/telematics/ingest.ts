@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
-import type { Database, GeofenceRow, TelemetryRow } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { GeofenceRow } from '../geofences/tables.js'
+import type { TelemetryRow } from './tables.js'
 import { findDriversAt } from '../assignments/queries.js'
 import { type Fix, isRejection, type Rejection } from './fixes.js'
 import type { PositionPartitions } from './partitions.js'

@@ -1,5 +1,5 @@
-import type { PositionRow, TelemetryRow } from '../../database/schema.js'
-import { badInput } from '../../graphql/errors.js'
+import type { PositionRow, TelemetryRow } from './tables.js'
+import { badInput } from '../../errors.js'
 
 // What a Position is to the resolvers: a stored fix, or the latest fix of vehicle_telemetry.
 

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { anyOf } from '../../database/filters.js'
-import type { Database, TelemetryRow, TripRow } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { TelemetryRow, TripRow } from './tables.js'
 import { type ConnectionArgs, type Page, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
 import type { PositionPageRow } from './positions.js'
 import { simplifyTrack } from './simplify.js'

@@ -1,5 +1,8 @@
-import { type Kysely, sql } from 'kysely'
-import type { Database, GeofenceStateRow, TelemetryRow, TripRow, VehicleStatus } from '../../database/schema.js'
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Database } from '../../database/schema.js'
+import type { GeofenceStateRow } from '../geofences/tables.js'
+import type { TelemetryRow, TripRow } from './tables.js'
+import type { VehicleStatus } from '../vehicles/tables.js'
 import type { Fix } from './fixes.js'
 import type { NewAlert, NewGeofenceEvent } from './tracking.js'
 
@@ -34,7 +37,7 @@ function revive<T> (json: Record<string, unknown> | null, dates: readonly string
  * the lateral subquery reads them, so PostgreSQL must compute them before the write policy checks
  * the locked rows. Returns the ids found.
  */
-export async function lockVehicles (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<string[]> {
+export async function lockVehicles (trx: Transaction<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
     /* telematics.lockVehicles */
     select locked.id
@@ -53,7 +56,7 @@ export async function lockVehicles (trx: Kysely<Database>, organizationId: strin
  * in READ COMMITTED each statement sees what was committed before it began, so a batch that waited
  * for the lock reads what the batch before it wrote.
  */
-export async function vehicleStates (trx: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<VehicleIngestRow[]> {
+export async function vehicleStates (trx: Transaction<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<VehicleIngestRow[]> {
   if (vehicleIds.length === 0) return []
   const { rows } = await sql<Omit<VehicleIngestRow, 'telemetry' | 'open_trip' | 'geofence_states'> & { telemetry: Record<string, unknown> | null, open_trip: Record<string, unknown> | null, geofence_states: Array<Record<string, unknown>> }>`
     /* telematics.vehicleStates */
@@ -74,7 +77,7 @@ export async function vehicleStates (trx: Kysely<Database>, organizationId: stri
 }
 
 /** Stores fixes; those already stored are skipped. Returns the keys of those that were new. */
-export async function insertPositions (trx: Kysely<Database>, organizationId: string, fixes: readonly Fix[], odometers: ReadonlyMap<number, number>): Promise<Array<{ vehicle_id: string, recorded_at: Date }>> {
+export async function insertPositions (trx: Transaction<Database>, organizationId: string, fixes: readonly Fix[], odometers: ReadonlyMap<number, number>): Promise<Array<{ vehicle_id: string, recorded_at: Date }>> {
   if (fixes.length === 0) return []
   const { rows } = await sql<{ vehicle_id: string, recorded_at: Date }>`
     /* telematics.insertPositions */
@@ -98,7 +101,7 @@ export async function insertPositions (trx: Kysely<Database>, organizationId: st
   return rows
 }
 
-export async function saveTelemetry (trx: Kysely<Database>, rows: readonly TelemetryRow[]): Promise<void> {
+export async function saveTelemetry (trx: Transaction<Database>, rows: readonly TelemetryRow[]): Promise<void> {
   if (rows.length === 0) return
   const column = <K extends keyof TelemetryRow>(key: K) => rows.map((r) => { const v = r[key]; return v instanceof Date ? v.toISOString() : v })
   await sql`
@@ -128,7 +131,7 @@ export async function saveTelemetry (trx: Kysely<Database>, rows: readonly Telem
 }
 
 /** Inserts new trips and updates changed ones (by id). */
-export async function saveTrips (trx: Kysely<Database>, rows: readonly TripRow[]): Promise<void> {
+export async function saveTrips (trx: Transaction<Database>, rows: readonly TripRow[]): Promise<void> {
   if (rows.length === 0) return
   const column = <K extends keyof TripRow>(key: K) => rows.map((r) => { const v = r[key]; return v instanceof Date ? v.toISOString() : v })
   await sql`
@@ -149,30 +152,30 @@ export async function saveTrips (trx: Kysely<Database>, rows: readonly TripRow[]
       max_speed_kmh = excluded.max_speed_kmh, position_count = excluded.position_count`.execute(trx)
 }
 
-export async function deleteTrips (trx: Kysely<Database>, ids: readonly string[]): Promise<void> {
+export async function deleteTrips (trx: Transaction<Database>, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return
   await trx.deleteFrom('trips').where('id', 'in', ids).execute()
 }
 
 /** Replaces the geofence states of the given vehicles. */
-export async function replaceGeofenceStates (trx: Kysely<Database>, vehicleIds: readonly string[], rows: readonly GeofenceStateRow[]): Promise<void> {
+export async function replaceGeofenceStates (trx: Transaction<Database>, vehicleIds: readonly string[], rows: readonly GeofenceStateRow[]): Promise<void> {
   if (vehicleIds.length === 0) return
   await trx.deleteFrom('vehicle_geofence_states').where('vehicle_id', 'in', vehicleIds).execute()
   if (rows.length === 0) return
   await trx.insertInto('vehicle_geofence_states').values(rows.map((r) => ({ ...r }))).execute()
 }
 
-export async function insertGeofenceEvents (trx: Kysely<Database>, rows: readonly NewGeofenceEvent[]): Promise<void> {
+export async function insertGeofenceEvents (trx: Transaction<Database>, rows: readonly NewGeofenceEvent[]): Promise<void> {
   if (rows.length === 0) return
   await trx.insertInto('geofence_events').values(rows.map((r) => ({ ...r }))).execute()
 }
 
-export async function insertAlerts (trx: Kysely<Database>, rows: readonly NewAlert[]): Promise<void> {
+export async function insertAlerts (trx: Transaction<Database>, rows: readonly NewAlert[]): Promise<void> {
   if (rows.length === 0) return
   await trx.insertInto('alerts').values(rows.map((r) => ({ ...r, details: JSON.stringify(r.details) }))).execute()
 }
 
-export async function advanceOdometers (trx: Kysely<Database>, organizationId: string, updates: ReadonlyArray<{ vehicleId: string, km: number }>): Promise<void> {
+export async function advanceOdometers (trx: Transaction<Database>, organizationId: string, updates: ReadonlyArray<{ vehicleId: string, km: number }>): Promise<void> {
   if (updates.length === 0) return
   await sql`
     /* telematics.advanceOdometers */
@@ -189,7 +192,7 @@ export async function findSilentTrips (db: Kysely<Database>, before: Date): Prom
 }
 
 /** Locks the vehicle and returns its open trip if it is still silent since before `before`, with its last motion. */
-export async function lockSilentTrip (trx: Kysely<Database>, trip: { id: string, organization_id: string, vehicle_id: string }, before: Date): Promise<{ trip: TripRow, lastMovingAt: Date | null } | null> {
+export async function lockSilentTrip (trx: Transaction<Database>, trip: { id: string, organization_id: string, vehicle_id: string }, before: Date): Promise<{ trip: TripRow, lastMovingAt: Date | null } | null> {
   await trx.selectFrom('vehicles').select('id').where('organization_id', '=', trip.organization_id).where('id', '=', trip.vehicle_id).forNoKeyUpdate().execute()
   const row = await trx.selectFrom('trips')
     .leftJoin('vehicle_telemetry', 'vehicle_telemetry.vehicle_id', 'trips.vehicle_id')
@@ -201,6 +204,6 @@ export async function lockSilentTrip (trx: Kysely<Database>, trip: { id: string,
   return { trip: rest, lastMovingAt }
 }
 
-export async function detachTrip (trx: Kysely<Database>, vehicleId: string, tripId: string): Promise<void> {
+export async function detachTrip (trx: Transaction<Database>, vehicleId: string, tripId: string): Promise<void> {
   await trx.updateTable('vehicle_telemetry').set({ trip_id: null }).where('vehicle_id', '=', vehicleId).where('trip_id', '=', tripId).execute()
 }

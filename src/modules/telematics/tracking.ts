@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { AlertKind, AlertSeverity, GeofenceEventKind, GeofenceRow, GeofenceStateRow, TelemetryRow, TripRow } from '../../database/schema.js'
+import type { AlertKind, AlertSeverity } from '../alerts/tables.js'
+import type { GeofenceEventKind, GeofenceRow, GeofenceStateRow } from '../geofences/tables.js'
+import type { TelemetryRow, TripRow } from './tables.js'
 import type { Fix } from './fixes.js'
 import { distanceMeters, nearBox, signedDistanceToCircle, signedDistanceToPolygon } from './geometry.js'
 

@@ -1,4 +1,4 @@
-import type { VehicleRow } from '../../database/schema.js'
+import type { VehicleRow } from './tables.js'
 import type { GraphQLContext } from '../../graphql/context.js'
 
 // vehicleChanged: one topic per organization, so a subscriber can only ever be handed its own

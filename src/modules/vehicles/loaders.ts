@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader'
 import type { EntityCodec } from '../../cache/entity-cache.js'
-import type { VehicleRow } from '../../database/schema.js'
+import type { VehicleRow } from './tables.js'
 import { cachedByIdLoader, groupLoader, type LoaderScope, perArguments } from '../../graphql/batching.js'
 import { type ConnectionArgs, type Page, pageWindow, type SortKey, toPage } from '../../graphql/pagination.js'
 import { countVehiclesByFacility, findVehiclePagesByFacility, findVehiclesByIds, vehicleSort } from './queries.js'

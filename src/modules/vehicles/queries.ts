@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { containsPattern } from '../../database/search.js'
-import type { Database, NewVehicle, VehicleRow, VehicleStatus, VehicleType } from '../../database/schema.js'
+import type { Database } from '../../database/schema.js'
+import type { NewVehicle, VehicleRow, VehicleStatus, VehicleType } from './tables.js'
 import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
 import { hasCurrentAssignment } from '../assignments/queries.js'
 
@@ -97,8 +98,8 @@ export async function insertVehicle (db: Kysely<Database>, row: NewVehicle): Pro
 }
 
 /** Reads a vehicle and locks it until the transaction ends: `share` to rely on it, `update` to change it. */
-export async function lockVehicle (db: Kysely<Database>, organizationId: string, id: string, mode: 'share' | 'update'): Promise<VehicleRow | undefined> {
-  const query = db.selectFrom('vehicles').selectAll()
+export async function lockVehicle (trx: Transaction<Database>, organizationId: string, id: string, mode: 'share' | 'update'): Promise<VehicleRow | undefined> {
+  const query = trx.selectFrom('vehicles').selectAll()
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
   return await (mode === 'share' ? query.forShare() : query.forUpdate()).executeTakeFirst()

@@ -1,10 +1,7 @@
-import mercurius from 'mercurius'
-
-const { ErrorWithProps } = mercurius
-
-// Errors are part of the API contract: every error a client can see carries one of these codes
-// in `extensions.code`. Expected failures are thrown as AppError; anything else is a bug or an
-// outage and is logged, then masked as INTERNAL_SERVER_ERROR (see error-formatter.ts).
+// Errors are part of the API contract: every error a client can see, through GraphQL or the REST
+// doors, carries one of these codes (`extensions.code` in GraphQL, `error.code` in REST answers).
+// Expected failures are thrown as AppError, from any layer; anything else is a bug or an outage
+// and is logged, then masked as INTERNAL_SERVER_ERROR (src/graphql/error-formatter.ts).
 
 export const ERROR_CODES = [
   'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED',
@@ -31,13 +28,25 @@ export interface ErrorExtensions {
   [key: string]: unknown
 }
 
-export class AppError extends ErrorWithProps {
-  declare extensions: ErrorExtensions
+/** A database constraint's meaning to a client: the input field at fault and what to say. */
+export interface ConstraintMeaning {
+  field: string
+  message: string
+}
 
-  /** `statusCode` is the HTTP status when the response has no data (e.g. 400 for a refused query). */
-  constructor (code: ErrorCode, message: string, extra: Omit<ErrorExtensions, 'code'> = {}, statusCode?: number) {
-    super(message, { code, ...extra }, statusCode)
+/**
+ * An expected failure. graphql-js carries `extensions` into the GraphQL error; `statusCode` is the
+ * HTTP status when the response has no data (e.g. 400 for a refused query), as Mercurius reads it.
+ */
+export class AppError extends Error {
+  readonly extensions: ErrorExtensions
+  readonly statusCode: number
+
+  constructor (code: ErrorCode, message: string, extra: Omit<ErrorExtensions, 'code'> = {}, statusCode = 200) {
+    super(message)
     this.name = 'AppError'
+    this.extensions = { code, ...extra }
+    this.statusCode = statusCode
   }
 
   get code (): ErrorCode {
