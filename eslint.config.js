@@ -25,9 +25,18 @@ export default tseslint.config(
     rules: { 'no-console': 'off' }
   },
   {
-    // Tests walk JSON responses; `any` there is the honest type of a GraphQL response body.
-    files: ['test/**'],
+    // Tests walk JSON responses; `any` there is the honest type of a GraphQL response body. A
+    // module's test-plan.ts is test code kept in its folder.
+    files: ['test/**', 'src/**/test-plan.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' }
+  },
+  {
+    // ... and never part of the service: the build leaves test-plan.ts out, so nothing may import it.
+    files: ['src/**'],
+    ignores: ['src/**/test-plan.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/test-plan.js', '**/test/**'], message: 'test code (a test-plan.ts, test/) is not part of the service' }] }]
+    }
   },
   {
     // Migrations are typed Kysely<any> on purpose: they are frozen in time and must not depend

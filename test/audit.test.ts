@@ -1,16 +1,19 @@
 import { sql } from 'kysely'
 import t from 'tap'
 import { loadSchema } from '../src/graphql/schema.js'
-import { buildTestApp, codes, type GraphQLResponse, type TestApp } from './helpers/app.js'
+import { buildTestApp, codes, type TestApp } from './helpers/app.js'
 import { demoDatabase, usingPostgres } from './helpers/database.js'
 import { allPages, dataFetcher, ok } from './helpers/graphql.js'
+import { type AuditCtx, type AuditRun, loadTestPlans } from './helpers/plans/index.js'
 import { runScript } from './helpers/process.js'
 import { rootFields } from './helpers/schema-walk.js'
 
 // The audit trail: every state-changing mutation leaves records written in its own transaction
 // (a failed one leaves none), with who, when, what and the changed fields before and after,
 // secrets never; admins read them with auditLog; nothing can change them, not even SQL, except
-// the retention command.
+// the retention command. How to make each mutation change something, and the record it must
+// leave, are the modules' own: the `audit` part of src/modules/<name>/test-plan.ts
+// (test/helpers/plans/); a mutation no plan names fails here.
 
 const ENTRY = 'id occurredAt actor { id email } actorRole operation requestId entity entityId action changes { field before after redacted }'
 const AUDIT = `query ($filter: AuditLogFilter, $first: Int, $after: String) {
@@ -36,142 +39,12 @@ interface AuditPage {
   nodes: Entry[]
 }
 
-interface Ctx {
-  gql: TestApp['gql']
-  token: { admin: string, manager: string, dispatcher: string }
-  ids: { admin: string, manager: string, dispatcher: string, viewer: string }
-  /** A vehicle and a driver with no current or coming assignment, and ids to act on. */
-  free: { vehicle: string, driver: string }
-  vehicle: { id: string, version: number }
-  driver: { id: string, version: number }
-  facility: { id: string, version: number }
-}
-
-/** One mutation run for the trail: who runs it (the expected actor) and the record it must leave. */
-interface Run {
-  as: keyof Ctx['ids']
-  entity: string
-  action: string
-  call: (c: Ctx) => Promise<GraphQLResponse>
-}
-
-const PASSWORD = 'fleet-demo'
 const VIN = '1FTBR1C80MKA00001'
-const inOneDay = (): string => new Date(Date.now() + 86_400_000).toISOString()
 
-// Every mutation of the schema: how to make it change something, or why it records nothing. A
-// developer adding a mutation must add it here (the first test fails otherwise).
-const PLAN: Record<string, Run | { exempt: string }> = {
-  login: { as: 'viewer', entity: 'User', action: 'SIGN_IN', call: async (c) => await c.gql('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: 'viewer@fleet.example', p: PASSWORD }) },
-  refreshSession: { exempt: 'rotates a refresh token; records SESSION_REVOKED when a used one is replayed (tested below)' },
-  logout: {
-    as: 'viewer',
-    entity: 'User',
-    action: 'SIGN_OUT',
-    call: async (c) => {
-      const { login } = ok(await c.gql<any>('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { refreshToken } }', { e: 'viewer@fleet.example', p: PASSWORD }))
-      return await c.gql('mutation ($r: String!) { logout(refreshToken: $r) }', { r: login.refreshToken })
-    }
-  },
-  changePassword: {
-    as: 'dispatcher',
-    entity: 'User',
-    action: 'UPDATE',
-    call: async (c) => {
-      const response = await c.gql<any>('mutation { changePassword(currentPassword: "fleet-demo", newPassword: "a much longer passphrase") { accessToken } }', {}, c.token.dispatcher)
-      // The change ends the caller's other sessions, the one of this token too: carry on with the new one.
-      c.token.dispatcher = ok(response).changePassword.accessToken
-      return response
-    }
-  },
-  createUser: { as: 'admin', entity: 'User', action: 'CREATE', call: async (c) => await c.gql('mutation { createUser(input: { email: "new.hire@fleet.example", name: "New Hire", role: VIEWER, password: "correct horse battery" }) { user { id } } }', {}, c.token.admin) },
-  updateUser: { as: 'admin', entity: 'User', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { updateUser(id: $id, input: { expectedVersion: 1, name: "Vera Viewer" }) { id } }', { id: c.ids.viewer }, c.token.admin) },
-  deactivateUser: { as: 'admin', entity: 'User', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { deactivateUser(id: $id) { id } }', { id: c.ids.viewer }, c.token.admin) },
-  reactivateUser: { as: 'admin', entity: 'User', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { reactivateUser(id: $id) { id } }', { id: c.ids.viewer }, c.token.admin) },
-  resetUserPassword: { as: 'admin', entity: 'User', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { resetUserPassword(id: $id) { temporaryPassword } }', { id: c.ids.viewer }, c.token.admin) },
-  updateOrganizationSettings: { as: 'admin', entity: 'Organization', action: 'UPDATE', call: async (c) => await c.gql('mutation { updateOrganizationSettings(input: { expectedVersion: 1, vinCheckDigitRequired: false }) { id } }', {}, c.token.admin) },
-  createVehicle: { as: 'manager', entity: 'Vehicle', action: 'CREATE', call: async (c) => await c.gql(`mutation { createVehicle(input: { number: "AUD-1", name: "Audited", vin: "${VIN}", make: "Ford", model: "Transit", year: 2024, type: VAN, fuelType: DIESEL }) { id } }`, {}, c.token.manager) },
-  updateVehicle: { as: 'manager', entity: 'Vehicle', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!, $v: Int!) { updateVehicle(id: $id, input: { expectedVersion: $v, name: "Renamed" }) { id } }', { id: c.vehicle.id, v: c.vehicle.version }, c.token.manager) },
-  retireVehicle: { as: 'manager', entity: 'Vehicle', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { retireVehicle(id: $id) { id } }', { id: c.vehicle.id }, c.token.manager) },
-  createDriver: { as: 'manager', entity: 'Driver', action: 'CREATE', call: async (c) => await c.gql('mutation { createDriver(input: { name: "Audrey Audit", licenseNumber: "AUD-0001" }) { id } }', {}, c.token.manager) },
-  updateDriver: { as: 'manager', entity: 'Driver', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!, $v: Int!) { updateDriver(id: $id, input: { expectedVersion: $v, phone: "+1 555 0100" }) { id } }', { id: c.driver.id, v: c.driver.version }, c.token.manager) },
-  createFacility: { as: 'manager', entity: 'Facility', action: 'CREATE', call: async (c) => await c.gql('mutation { createFacility(input: { code: "AUD", name: "Audit Yard", type: YARD }) { id } }', {}, c.token.manager) },
-  updateFacility: { as: 'manager', entity: 'Facility', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!, $v: Int!) { updateFacility(id: $id, input: { expectedVersion: $v, name: "Renamed Yard" }) { id } }', { id: c.facility.id, v: c.facility.version }, c.token.manager) },
-  assignDriver: {
-    as: 'dispatcher',
-    entity: 'VehicleAssignment',
-    action: 'CREATE',
-    call: async (c) => await c.gql('mutation ($v: ID!, $d: ID!) { assignDriver(input: { vehicleId: $v, driverId: $d }) { id } }', { v: c.free.vehicle, d: c.free.driver }, c.token.dispatcher)
-  },
-  endAssignment: {
-    as: 'dispatcher',
-    entity: 'VehicleAssignment',
-    action: 'UPDATE',
-    call: async (c) => {
-      const { assignments } = ok(await c.gql<any>('query ($d: ID!) { assignments(filter: { driverId: $d }, first: 1) { nodes { id } } }', { d: c.free.driver }, c.token.dispatcher))
-      return await c.gql('mutation ($id: ID!) { endAssignment(id: $id) { id } }', { id: assignments.nodes[0].id }, c.token.dispatcher)
-    }
-  },
-  cancelAssignment: {
-    as: 'dispatcher',
-    entity: 'VehicleAssignment',
-    action: 'DELETE',
-    call: async (c) => {
-      const { assignDriver } = ok(await c.gql<any>('mutation ($v: ID!, $d: ID!, $s: DateTime!) { assignDriver(input: { vehicleId: $v, driverId: $d, startsAt: $s }) { id } }',
-        { v: c.free.vehicle, d: c.free.driver, s: inOneDay() }, c.token.dispatcher))
-      return await c.gql('mutation ($id: ID!) { cancelAssignment(id: $id) }', { id: assignDriver.id }, c.token.dispatcher)
-    }
-  },
-  setFeatureFlag: { as: 'admin', entity: 'FeatureFlag', action: 'CREATE', call: async (c) => await c.gql('mutation { setFeatureFlag(name: "fleet-summary", enabled: false, reason: "audit test") { enabled } }', {}, c.token.admin) },
-  setMaintenanceMode: {
-    as: 'admin',
-    entity: 'MaintenanceMode',
-    action: 'DELETE',
-    call: async (c) => {
-      ok(await c.gql('mutation { setMaintenanceMode(enabled: true, message: "Audit") { enabled } }', {}, c.token.admin))
-      return await c.gql('mutation { setMaintenanceMode(enabled: false) { enabled } }', {}, c.token.admin)
-    }
-  },
-  reportClientError: { exempt: 'telemetry, not a change of data: it goes to Sentry and Application Insights' },
-  recordPositions: { exempt: 'tracker data at tracker rates (positions, trips, crossings, alerts are records of their own); the odometer it advances is not an edit (migration 0008)' },
-  issueDeviceToken: { as: 'manager', entity: 'DeviceToken', action: 'CREATE', call: async (c) => await c.gql('mutation ($v: ID!) { issueDeviceToken(vehicleId: $v) { issuedAt } }', { v: c.free.vehicle }, c.token.manager) },
-  revokeDeviceToken: {
-    as: 'manager',
-    entity: 'DeviceToken',
-    action: 'DELETE',
-    call: async (c) => {
-      ok(await c.gql('mutation ($v: ID!) { issueDeviceToken(vehicleId: $v) { issuedAt } }', { v: c.free.vehicle }, c.token.manager))
-      return await c.gql('mutation ($v: ID!) { revokeDeviceToken(vehicleId: $v) }', { v: c.free.vehicle }, c.token.manager)
-    }
-  },
-  createGeofence: { as: 'manager', entity: 'Geofence', action: 'CREATE', call: async (c) => await c.gql('mutation { createGeofence(input: { name: "Audit fence", shape: CIRCLE, center: { latitude: 40, longitude: -83 }, radius: 250 }) { id } }', {}, c.token.manager) },
-  updateGeofence: {
-    as: 'manager',
-    entity: 'Geofence',
-    action: 'UPDATE',
-    call: async (c) => {
-      const { geofences } = ok(await c.gql<any>('{ geofences(first: 1) { nodes { id version } } }', {}, c.token.manager))
-      return await c.gql('mutation ($id: ID!, $v: Int!) { updateGeofence(id: $id, input: { expectedVersion: $v, dwellTime: 60 }) { id } }', { id: geofences.nodes[0].id, v: geofences.nodes[0].version }, c.token.manager)
-    }
-  },
-  deleteGeofence: {
-    as: 'manager',
-    entity: 'Geofence',
-    action: 'UPDATE',
-    call: async (c) => {
-      const { createGeofence } = ok(await c.gql<any>('mutation { createGeofence(input: { name: "Short-lived fence", shape: CIRCLE, center: { latitude: 40, longitude: -83 }, radius: 250 }) { id } }', {}, c.token.manager))
-      return await c.gql('mutation ($id: ID!) { deleteGeofence(id: $id) }', { id: createGeofence.id }, c.token.manager)
-    }
-  },
-  acknowledgeAlert: { as: 'dispatcher', entity: 'Alert', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { acknowledgeAlert(id: $id) { id } }', { id: await openAlert(c) }, c.token.dispatcher) },
-  resolveAlert: { as: 'dispatcher', entity: 'Alert', action: 'UPDATE', call: async (c) => await c.gql('mutation ($id: ID!) { resolveAlert(id: $id) { id } }', { id: await openAlert(c) }, c.token.dispatcher) }
-}
+const plans = await loadTestPlans()
+const PLAN = plans.audit
 
-async function openAlert (c: Ctx): Promise<string> {
-  return ok(await c.gql<any>('{ alerts(first: 1, filter: { status: [OPEN] }) { nodes { id } } }', {}, c.token.dispatcher)).alerts.nodes[0].id
-}
-
-async function context (gql: TestApp['gql'], login: TestApp['login']): Promise<Ctx> {
+async function context (gql: TestApp['gql'], login: TestApp['login']): Promise<AuditCtx> {
   const token = { admin: await login('admin@fleet.example'), manager: await login('fleet_manager@fleet.example'), dispatcher: await login('dispatcher@fleet.example') }
   const as = dataFetcher(gql, token.admin)
   const { users } = await as<any>('{ users(first: 10) { nodes { id role } } }')
@@ -198,8 +71,8 @@ const byId = (entries: Entry[]): Entry[] => [...entries].sort((x, y) => Number(B
 
 void t.test('every mutation of the schema is in the audit plan', async (t) => {
   const mutations = rootFields(loadSchema().schema).filter((rf) => rf.root === 'Mutation').map((rf) => rf.name)
-  for (const name of mutations) t.ok(PLAN[name] !== undefined, `${name} is planned (add it to PLAN in test/audit.test.ts)`)
-  for (const name of Object.keys(PLAN)) t.ok(mutations.includes(name), `PLAN's ${name} is a mutation of the schema`)
+  for (const name of mutations) t.ok(PLAN[name] !== undefined, `${name} is planned (add it to audit in ${plans.fileFor('Mutation', name)})`)
+  for (const name of Object.keys(PLAN)) t.ok(mutations.includes(name), `the audit plan of ${name} is of a mutation of the schema`)
   const { schema } = loadSchema()
   const writes = Object.values(schema.getMutationType()?.getFields() ?? {}).filter((f) => /audit/i.test(f.name) || /Audit/.test(String(f.type)))
   t.same(writes.map((f) => f.name), [], 'no mutation touches the audit trail: records cannot be changed through the API')
@@ -318,7 +191,7 @@ void t.test('auditLog: filters, newest first, keyset pages, one organization', a
   t.ok(seeded.totalCount > 100, 'the demo data was recorded as the seed')
   t.equal(seeded.nodes[0]?.actor, null, 'changes outside the API have no actor')
 
-  for (const run of ['updateVehicle', 'updateDriver', 'updateFacility', 'assignDriver'] as const) ok(await (PLAN[run] as Run).call(c))
+  for (const run of ['updateVehicle', 'updateDriver', 'updateFacility', 'assignDriver'] as const) ok(await (PLAN[run] as AuditRun).call(c))
   const all = await read({})
   const pages = await allPages(async (window) => (await admin<{ auditLog: AuditPage }>(AUDIT, { ...window, first: window.first ?? 7 })).auditLog, 7)
   const paged = pages.flatMap((p) => p.nodes)

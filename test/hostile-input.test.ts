@@ -5,12 +5,12 @@ import { getNamedType, type GraphQLOutputType, isInputObjectType, isNonNullType,
 import { generateKeyPair, SignJWT } from 'jose'
 import t, { type Test } from 'tap'
 import { loadSchema } from '../src/graphql/schema.js'
-import { vinCheckDigit } from '../src/modules/vehicles/vin.js'
 import { buildTestApp } from './helpers/app.js'
 import { ROOT } from './helpers/environment.js'
 import {
   type Claims, codesOf, errorsOf, failuresOf, leaksOf, plainLeaf, type Reply, replyOf, signedToken, stringsIn, tamperedToken, textSlots, unsignedToken
 } from './helpers/hostile.js'
+import { loadTestPlans, type Samples, type Self } from './helpers/plans/index.js'
 import { buildArgs, type Filler, isConnection, pathName, type RootField, rootFields, selectionFor } from './helpers/schema-walk.js'
 
 // Hostile input, thrown at a production build through its public surface: malformed bodies and
@@ -19,7 +19,12 @@ import { buildArgs, type Filler, isConnection, pathName, type RootField, rootFie
 // every String and ID argument of every root field (walked from schema/*.graphql, so new fields
 // are attacked too). Every answer must be a 4xx or a GraphQL error with a code of the contract:
 // never a 5xx, never a stack trace, SQL, a host name or a path; and the service must answer a
-// signed-in query normally after each group.
+// signed-in query normally after each group. What the barrage needs to know of a root field (the
+// values it must fix, what to undo after a call, ...) is its module's: the `hostile` part of
+// src/modules/<name>/test-plan.ts (test/helpers/plans/).
+
+const plans = await loadTestPlans()
+const { fixed: FIXED, refusedInData: REFUSED_IN_DATA, after: AFTER, self: SELF, unique: UNIQUE } = plans.hostile
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -143,12 +148,6 @@ const UNAUTHENTICATED: Expect = { status: 200, codes: ['UNAUTHENTICATED'] }
 
 const base64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
 const cursor = (ordering: string, value: unknown, id: string = SOME_UUID): string => base64url([ordering, value, id])
-
-/** A valid VIN (North American check digit included) of its own for each n. */
-function vinFor (n: number): string {
-  const draft = `1HXBR1C80A${String(n).padStart(7, '0')}`
-  return `${draft.slice(0, 8)}${vinCheckDigit(draft)}${draft.slice(9)}`
-}
 
 /** Sends raw bytes over TCP and returns the first line of the answer ('' if the server just closed). */
 async function rawHttp (port: number, bytes: string): Promise<string> {
@@ -706,69 +705,6 @@ void t.test('hostile input against a production build', async (t) => {
 /** Known product bugs in the barrage: problems matching an entry are reported as `todo`. */
 const KNOWN_BARRAGE_BUGS: ReadonlyArray<{ input?: string, where?: RegExp, issue?: RegExp, bug: keyof typeof BUG }> = []
 
-/** Per root field: argument values that must be fixed for the call to get as far as storing. */
-type Fixed = Record<string, Record<string, (s: Samples) => unknown>>
-const FIXED: Fixed = {
-  setFeatureFlag: { name: (s) => s.flag },
-  createGeofence: { 'input.center.latitude': () => 40, 'input.center.longitude': () => -83, 'input.radius': () => 200 }
-}
-/**
- * Mutations that report a refused row in their payload, per row, rather than failing the call
- * (recordPositions: good fixes are stored, bad ones reported): how to tell the row was refused.
- */
-const REFUSED_IN_DATA: Record<string, { selection: string, refused: (payload: any) => boolean }> = {
-  recordPositions: { selection: '{ accepted duplicates rejected { index code } }', refused: (payload) => payload?.accepted === 0 && payload?.rejected?.[0]?.code === 'INVALID_VALUE' }
-}
-/** Per root field: what to undo after each call. */
-const AFTER: Record<string, (h: Target) => Promise<void>> = {
-  setMaintenanceMode: async (h) => {
-    // Off at once: the answer is read after the change (a reload in flight is followed by a fresh one).
-    const { setMaintenanceMode } = await h.get('mutation { setMaintenanceMode(enabled: false) { enabled } }')
-    if (setMaintenanceMode.enabled !== false) throw new Error('maintenance mode answered on after switching it off')
-  }
-}
-/** A user acting on themself, and what the barrage knows of them. */
-interface Self { email: string, password: string, token: string }
-/**
- * Root fields that change the caller themself (and end the caller's other sessions): called as a
- * user of their own, whose state carries from call to call, never as the admin running the rest.
- */
-const SELF: Record<string, {
-  email: string
-  /** Arguments that depend on the user's state. */
-  fixed: (self: Self) => Record<string, unknown>
-  /** After a call succeeded with `value` in the slot under attack: update the state; a problem if the value did not take. */
-  accepted: (h: Target, self: Self, value: string) => Promise<string | null>
-}> = {
-  changePassword: {
-    email: 'mechanic@fleet.example',
-    fixed: (self) => ({ currentPassword: self.password }),
-    // Stored verbatim means: exactly the text sent signs in now.
-    accepted: async (h, self, value) => {
-      const login = await h.ask('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: self.email, p: value }, null)
-      const token = login.body?.data?.login?.accessToken
-      if (typeof token !== 'string') return `the new password does not sign in: ${login.text.slice(0, 160)}`
-      Object.assign(self, { password: value, token })
-      return null
-    }
-  }
-}
-/** Values for required text positions that must differ from call to call (unique per organization). */
-const UNIQUE: Record<string, (n: number) => string> = {
-  number: (n) => `HX-${n}`,
-  vin: vinFor,
-  code: (n) => `HX${n}`,
-  licenseNumber: (n) => `HXL-${n}`,
-  email: (n) => `hostile-${n}@fleet.example`,
-  name: (n) => `HX name ${n}`
-}
-
-interface Samples {
-  /** An id per entity (`vehicle`, `driver`, ...) for the ID positions that are not under attack. */
-  ids: Record<string, string>
-  flag: string
-}
-
 /** The same text after the normalizations a field may apply (trim, upper or lower case). */
 function normalForms (value: string): Set<string> {
   return new Set([value, value.trim()].flatMap((v) => [v, v.toUpperCase(), v.toLowerCase()]))
@@ -781,35 +717,19 @@ async function barrage (t: Test, h: Target): Promise<number> {
   /** The query that reads one row of a type by id (`vehicle(id:)` for Vehicle). */
   const lookupOf = (type: GraphQLOutputType) => queryFields.find((f) => f.args.length === 1 && f.args[0]?.name === 'id' && getNamedType(f.type) === getNamedType(type))
 
-  // Rows to fill the positions that are not under attack: free to be assigned, far from any assignment.
-  const free = async (list: 'vehicles' | 'drivers'): Promise<string> => {
-    const data = await h.get(`{ ${list}(first: 200, filter: { status: [ACTIVE] }) { nodes { id assignments(first: 1) { nodes { endsAt } } } } }`)
-    const row = data[list].nodes.find((n: any) => n.assignments.nodes.every((a: any) => a.endsAt !== null && Date.parse(a.endsAt) < Date.now()))
-    if (row === undefined) throw new Error(`no ${list} without current or coming assignments in the demo data`)
-    return row.id
+  // Rows to fill the positions that are not under attack, and values the plans fix.
+  const read = async (from: Record<string, (h: Target) => Promise<string>>): Promise<Record<string, string>> => {
+    const values: Record<string, string> = {}
+    for (const [name, of] of Object.entries(from)) values[name] = await of(h)
+    return values
   }
-  const viewer = await h.login('viewer@fleet.example')
-  const some = await h.get('{ facilities(first: 1) { nodes { id } } assignments(first: 1) { nodes { id } } featureFlags { name } geofences(first: 1) { nodes { id } } trips(first: 1) { nodes { id } } alerts(first: 1) { nodes { id } } }')
-  const samples: Samples = {
-    ids: {
-      vehicle: await free('vehicles'),
-      driver: await free('drivers'),
-      facility: some.facilities.nodes[0].id,
-      assignment: some.assignments.nodes[0].id,
-      user: (await h.get('{ me { id } }', {}, viewer)).me.id,
-      organization: h.organizationId,
-      geofence: some.geofences.nodes[0].id,
-      trip: some.trips.nodes[0].id,
-      alert: some.alerts.nodes[0].id
-    },
-    flag: some.featureFlags[0].name
-  }
+  const samples: Samples = { ids: await read(plans.hostile.ids), values: await read(plans.hostile.values) }
   const entityOf = (rf: RootField, path: readonly string[]): string => {
     const leaf = path.at(-1) ?? ''
     const named = /^(\w+?)Ids?$/.exec(leaf)?.[1]
     const entity = named ?? (leaf === 'id' && path.length === 1 ? lookupOf(rf.field.type)?.name : undefined)
     if (entity === undefined || samples.ids[entity] === undefined) {
-      throw new Error(`${rf.root}.${rf.name}(${pathName(path)}): no sample id for it; add one to samples.ids in test/hostile-input.test.ts`)
+      throw new Error(`${rf.root}.${rf.name}(${pathName(path)}): no sample id for it; add hostile.ids.${entity ?? '<entity>'} to the test-plan.ts of the module that owns it`)
     }
     return entity
   }
@@ -933,7 +853,8 @@ async function barrage (t: Test, h: Target): Promise<number> {
             const field = error?.extensions?.field
             if (code === 'BAD_USER_INPUT') {
               if (field !== pathName(slot.path) && !String(field).startsWith(`${pathName(slot.path)}.`) && !String(field).startsWith(`${pathName(slot.path)}[`)) {
-                issues.push(`BAD_USER_INPUT naming ${String(field)}, not ${pathName(slot.path)} (${error.message}): if the value filled in for ${String(field)} is at fault, give a valid one in FIXED`)
+                issues.push(`BAD_USER_INPUT naming ${String(field)}, not ${pathName(slot.path)} (${error.message}): ` +
+                  `if the value filled in for ${String(field)} is at fault, give a valid one in hostile.fixed of ${plans.fileFor(rf.root, rf.name)}`)
               }
             } else if (code === 'CONFLICT') {
               // Only a unique value that an earlier call of this barrage stored may conflict.
@@ -957,7 +878,7 @@ async function barrage (t: Test, h: Target): Promise<number> {
       // Calls that cannot get in each other's way go out together: reads, malformed ids (refused before
       // anything is written), sign-ins and error reports, and creations (rows of their own, unique values).
       // Updates of one row, the caller's own password and the switches go one at a time.
-      const together = rf.root === 'Query' || slot.scalar === 'ID' || rf.name.startsWith('create') || ['login', 'refreshSession', 'logout', 'reportClientError'].includes(rf.name)
+      const together = rf.root === 'Query' || slot.scalar === 'ID' || rf.name.startsWith('create') || plans.hostile.concurrent.has(rf.name)
       const numbered = inputs.map((input) => ({ input, n: ++n }))
       if (together) await Promise.all(numbered.map(async ({ input, n }) => { await attack(input, n) }))
       else for (const { input, n } of numbered) await attack(input, n)

@@ -6,6 +6,7 @@ import type { Access } from '../src/modules/identity/permissions.js'
 import { DRIVER_OWN_ROWS, permissions } from '../src/modules/index.js'
 import { buildTestApp, codes, type GraphQLResponse } from './helpers/app.js'
 import { dataFetcher, ok } from './helpers/graphql.js'
+import { loadTestPlans } from './helpers/plans/index.js'
 import { buildArgs, merge, operationFor, rootFields } from './helpers/schema-walk.js'
 import { type SubscriptionClient, subscribe } from './helpers/websocket.js'
 
@@ -14,7 +15,9 @@ import { type SubscriptionClient, subscribe } from './helpers/websocket.js'
 // anonymous caller, with arguments that get past the access check but change nothing (unknown ids,
 // invalid input): a role the matrix denies must get FORBIDDEN (anonymous: UNAUTHENTICATED), a role
 // it allows must never. Then the fields below the roots that the matrix guards, and the rows a
-// DRIVER may see (its own driver record, assignments and current vehicle).
+// DRIVER may see (its own driver record, assignments and current vehicle). The harmless
+// arguments, and how to reach the guarded fields, are the modules' own: the `roles` part of
+// src/modules/<name>/test-plan.ts (test/helpers/plans/).
 
 const ROLES: Role[] = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC', 'DRIVER', 'VIEWER']
 const matrix = permissions as Record<string, Record<string, Access>>
@@ -24,12 +27,8 @@ const emailOf = (role: Role): string => `${role.toLowerCase()}@fleet.example`
 const refusals = (r: GraphQLResponse, access: Access): string[] =>
   codes(r).filter((code) => code === 'FORBIDDEN' || (code === 'UNAUTHENTICATED' && access !== 'public'))
 
-/** Arguments that would write something if the call were allowed: made invalid so that nothing changes. */
-const HARMLESS: Record<string, Record<string, unknown>> = {
-  createDriver: { input: { name: ' ' } },
-  createFacility: { input: { code: ' ' } },
-  setMaintenanceMode: { enabled: false }
-}
+const plans = await loadTestPlans()
+const HARMLESS = plans.roles.harmless
 
 void t.test('every root query and mutation answers each role as the matrix says', async (t) => {
   const { gql, login } = await buildTestApp(t)
@@ -61,31 +60,18 @@ void t.test('every root query and mutation answers each role as the matrix says'
   for (const role of ROLES) t.equal(ok(await gql<{ me: { role: string } }>('{ me { role } }', {}, tokens[role])).me.role, role, `${role} unchanged`)
 })
 
-const VEHICLE_FIELD: Record<string, string> = {
-  assignments: 'assignments { totalCount }',
-  trips: 'trips { totalCount }',
-  stops: 'stops { totalCount }',
-  positions: 'positions(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { totalCount }'
-}
-
-// How to reach each guarded field below the roots, for any role allowed at the root.
-const REACH: Record<string, (field: string) => string> = {
-  Vehicle: (field) => `{ vehicles(first: 1) { nodes { id ${VEHICLE_FIELD[field] ?? `${field} { id }`} } } }`,
-  Facility: (field) => `{ vehicles(first: 1) { nodes { facility { ${field} { totalCount } } } } }`,
-  User: (field) => `{ me { ${field} { id } } }`
-}
-
 void t.test('guarded fields below the roots answer each role as the matrix says', async (t) => {
   const { gql, login } = await buildTestApp(t)
   for (const [type, fields] of Object.entries(matrix).filter(([type]) => !['Query', 'Mutation', 'Subscription'].includes(type))) {
-    const reach = REACH[type]
+    const reach = plans.roles.reach[type]
     if (reach === undefined) {
-      t.fail(`the matrix guards fields of ${type}: teach REACH in test/roles.test.ts how to get there`)
+      t.fail(`the matrix guards fields of ${type}: add roles.reach.${type}, how to get there, to the test-plan.ts of the module that defines ${type}`)
       continue
     }
     for (const [field, access] of Object.entries(fields)) {
+      const query = reach(plans.roles.select[`${type}.${field}`] ?? `${field} { id }`)
       for (const role of ROLES) {
-        const response = await gql(reach(field), {}, await login(emailOf(role)))
+        const response = await gql(query, {}, await login(emailOf(role)))
         if (allows(access, role)) {
           t.same(codes(response), [], `${type}.${field}: ${role} reads it`)
         } else {
