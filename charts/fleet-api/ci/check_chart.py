@@ -339,7 +339,7 @@ def check_metrics() -> None:
 
 # Variables of the service's configuration table that the chart sets itself or leaves out on purpose.
 FIXED_BY_CHART = {"HOST", "PORT"}
-DEVELOPMENT_ONLY = {"DATA_DIR", "MIGRATE_ON_START"}
+DEVELOPMENT_ONLY = {"DATA_DIR", "EMBEDDED_TEMPLATE_CACHE", "MIGRATE_ON_START"}
 
 
 def check_config_coverage(values: dict) -> None:
