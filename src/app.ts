@@ -13,6 +13,7 @@ import { graphqlPlugin } from './plugins/graphql.js'
 import { healthPlugin } from './plugins/health.js'
 import { httpSecurityPlugin } from './plugins/http-security.js'
 import { ingestPlugin } from './plugins/ingest.js'
+import { jobsPlugin } from './plugins/jobs.js'
 import { loadSheddingPlugin } from './plugins/load-shedding.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
@@ -129,6 +130,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await app.register(rateLimitPlugin, { config })
     await app.register(switchesPlugin, { config })
     await app.register(telematicsPlugin, { config })
+    await app.register(jobsPlugin, { config })
     await app.register(graphqlPlugin, { config })
     await app.register(ingestPlugin, { config })
     await app.register(trackExportPlugin)

@@ -38,11 +38,15 @@ void t.test('backup, restore into a new database, serve from it', { skip: usingP
   // The write policies came back with the data (pg_restore loads rows before enabling them).
   const guards = async (url: string) => (await exec('psql', [url, '-Atc', 'select count(*) filter (where relforcerowsecurity) || \'/\' || (select count(*) from pg_policy) from pg_class'])).stdout.trim()
   t.equal(await guards(restored.url), await guards(source.url), 'the same guarded tables and policies')
-  t.match(await guards(restored.url), /^1[6-9]\/3[2-9]$/)
+  // Every tenant table forced under row-level security with its two policies (read, write).
+  const [tables, policies] = (await guards(restored.url)).split('/').map(Number)
+  t.ok((tables ?? 0) >= 16, `${tables} tables under row-level security`)
+  t.equal(policies, 2 * (tables ?? 0), 'two policies per guarded table')
 
   // 4. start the service on the restored database and read the data back
+  // No load shedding: on a busy machine the event loop of a process just started lags past its limit.
   const server = startScript(t, 'src/server.ts', [], {
-    env: { NODE_ENV: 'production', DATABASE_URL: restored.url, JWT_SECRET: 'restore-drill-secret-restore-drill-secret', PORT: '0', HOST: '127.0.0.1' }
+    env: { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', NODE_ENV: 'production', DATABASE_URL: restored.url, JWT_SECRET: 'restore-drill-secret-restore-drill-secret', PORT: '0', HOST: '127.0.0.1' }
   })
   const base = (await server.waitForOutput(/"url":"(http:\/\/[^"]+)\/graphql"/))[1] as string
   const post = async (query: string, token?: string) => {

@@ -22,6 +22,7 @@ void t.test('defaults', async (t) => {
     DB_IDLE_TIMEOUT_MS: 30000,
     DB_CONNECTION_TIMEOUT_MS: 5000,
     DB_STATEMENT_TIMEOUT_MS: 15000,
+    DB_JIT: false,
     REDIS_URL: undefined,
     ACCESS_TOKEN_TTL_SECONDS: 900,
     REFRESH_TOKEN_TTL_DAYS: 30,

@@ -24,7 +24,7 @@ import { buildArgs, type Filler, isConnection, pathName, type RootField, rootFie
 // src/modules/<name>/test-plan.ts (test/helpers/plans/).
 
 const plans = await loadTestPlans()
-const { fixed: FIXED, refusedInData: REFUSED_IN_DATA, after: AFTER, self: SELF, unique: UNIQUE } = plans.hostile
+const { fixed: FIXED, refusedInData: REFUSED_IN_DATA, storedIn: STORED_IN, after: AFTER, self: SELF, unique: UNIQUE } = plans.hostile
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -727,7 +727,7 @@ async function barrage (t: Test, h: Target): Promise<number> {
   const entityOf = (rf: RootField, path: readonly string[]): string => {
     const leaf = path.at(-1) ?? ''
     const named = /^(\w+?)Ids?$/.exec(leaf)?.[1]
-    const entity = named ?? (leaf === 'id' && path.length === 1 ? lookupOf(rf.field.type)?.name : undefined)
+    const entity = named ?? (leaf === 'id' && path.length === 1 ? lookupOf(rf.field.type)?.name ?? plans.hostile.ownIds[rf.name] : undefined)
     if (entity === undefined || samples.ids[entity] === undefined) {
       throw new Error(`${rf.root}.${rf.name}(${pathName(path)}): no sample id for it; add hostile.ids.${entity ?? '<entity>'} to the test-plan.ts of the module that owns it`)
     }
@@ -763,13 +763,13 @@ async function barrage (t: Test, h: Target): Promise<number> {
       const earlier = new Set<string>()
       const attack = async (input: { name: string, value: string }, n: number): Promise<void> => {
         const issues: string[] = []
-        const fill: Filler = (path, type) => {
+        const fill: Filler = (path, type, needed) => {
           const key = pathName(path)
           if (key === pathName(slot.path)) return input.value
           const fixed = FIXED[rf.name]?.[key]
           if (fixed !== undefined) return fixed(samples)
           if (self !== undefined && selfRule !== undefined && key in selfRule.fixed(self)) return selfRule.fixed(self)[key]
-          if (type.name === 'ID') return requiredPaths.has(key) ? samples.ids[entityOf(rf, path)] : undefined
+          if (type.name === 'ID') return requiredPaths.has(key) || needed === true ? samples.ids[entityOf(rf, path)] : undefined
           const last = path.at(-1) ?? ''
           if (type.name === 'String' && requiredPaths.has(key)) return UNIQUE[last]?.(n)
           if (type.name === 'Int' && last === 'year') return 2024
@@ -781,14 +781,19 @@ async function barrage (t: Test, h: Target): Promise<number> {
         if (versioned && pathName(slot.path) !== 'id') {
           const id = (args as { id?: string }).id as string
           const current = await h.get(`query ($id: ID!) { ${lookup?.name}(id: $id) { version } }`, { id })
-          args = buildArgs(rf.field, (path, type) => pathName(path) === 'input.expectedVersion' ? current[lookup?.name as string]?.version : fill(path, type))
+          args = buildArgs(rf.field, (path, type, needed) => pathName(path) === 'input.expectedVersion' ? current[lookup?.name as string]?.version : fill(path, type, needed))
         }
         const type = rf.field.type
         const named = getNamedType(type)
         // Where the attacked field shows in the answer: on the returned object, or one level down (`user` of UserCredentials).
-        const holderField = isObjectType(named) && !plainLeaf(type, leaf)
-          ? Object.values(named.getFields()).find((f) => f.args.length === 0 && isObjectType(getNamedType(f.type)) && plainLeaf(f.type, leaf))
-          : undefined
+        const list = Object.entries(STORED_IN[rf.name] ?? {}).find(([prefix]) => pathName(slot.path).startsWith(`${prefix}.`))?.[1]
+        const holderField = !isObjectType(named)
+          ? undefined
+          : list !== undefined
+            ? named.getFields()[list]
+            : !plainLeaf(type, leaf)
+                ? Object.values(named.getFields()).find((f) => f.args.length === 0 && isObjectType(getNamedType(f.type)) && plainLeaf(f.type, leaf))
+                : undefined
         const holderType = holderField?.type ?? type
         const holderNamed = getNamedType(holderType)
         const readable = leaf !== 'id' && plainLeaf(holderType, leaf)
@@ -805,10 +810,12 @@ async function barrage (t: Test, h: Target): Promise<number> {
         tally.calls++
         await AFTER[rf.name]?.(h)
         issues.push(...failuresOf(reply))
-        const leaks = leaksOf(reply, stringsIn(args))
+        // What the client sent may come back, in this call or, in a list of lines, from an earlier one.
+        const leaks = leaksOf(reply, [...stringsIn(args), ...earlier])
         const errors = errorsOf(reply)
         const value = reply.body?.data?.[rf.name]
-        const holder = holderField === undefined ? value : value?.[holderField.name]
+        const held = holderField === undefined ? value : value?.[holderField.name]
+        const holder = Array.isArray(held) ? held.at(-1) : held
         if (errors.length === 0 && reply.status === 200) {
           if (rf.root === 'Query') {
             // A search for an injection string is a literal search: it finds nothing (not everything).
@@ -851,8 +858,10 @@ async function barrage (t: Test, h: Target): Promise<number> {
           for (const error of errors) {
             const code = error?.extensions?.code
             const field = error?.extensions?.field
+            // The item of a list is named with its index (input.tasks[0].notes for input.tasks.notes).
+            const unindexed = String(field).replace(/\[\d+\]/g, '')
             if (code === 'BAD_USER_INPUT') {
-              if (field !== pathName(slot.path) && !String(field).startsWith(`${pathName(slot.path)}.`) && !String(field).startsWith(`${pathName(slot.path)}[`)) {
+              if (unindexed !== pathName(slot.path) && !unindexed.startsWith(`${pathName(slot.path)}.`) && !String(field).startsWith(`${pathName(slot.path)}[`)) {
                 issues.push(`BAD_USER_INPUT naming ${String(field)}, not ${pathName(slot.path)} (${error.message}): ` +
                   `if the value filled in for ${String(field)} is at fault, give a valid one in hostile.fixed of ${plans.fileFor(rf.root, rf.name)}`)
               }

@@ -213,7 +213,8 @@ void t.test('0010 gives each vehicle\'s latest fix the attributes stored with it
     await sql`update positions set attributes = jsonb_build_object('at', recorded_at)`.execute(trx)
   })
   await createMigrator(db).migrateTo('20261130_0009_tenant_write_policies')
-  t.same(await migrateUp(db), ['20261207_0010_telemetry_attributes'], 'up 0010 on a fleet with history')
+  const { error, results } = await createMigrator(db).migrateTo('20261207_0010_telemetry_attributes')
+  t.same({ error, applied: results?.map((r) => r.migrationName) }, { error: undefined, applied: ['20261207_0010_telemetry_attributes'] }, 'up 0010 on a fleet with history')
   const { rows } = await sql<{ vehicles: string, matching: string }>`
     select count(*) as vehicles, count(*) filter (where (attributes ->> 'at')::timestamptz = recorded_at) as matching from vehicle_telemetry`.execute(db)
   t.ok(Number(rows[0]?.vehicles) > 0, 'the demo fleet has latest fixes')

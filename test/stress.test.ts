@@ -23,11 +23,13 @@ void t.test('overload: requests are shed with 503 and Retry-After; probes still 
     blockEventLoop(400)
     await new Promise((resolve) => setImmediate(resolve))
     if (!app.isUnderPressure()) continue
-    ;[shed, health, liveness] = await Promise.all([
+    const answers = await Promise.all([
       app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ me { id } }' } }),
       app.inject('/health'),
       app.inject('/health/liveness')
     ])
+    // Right after start-up its own lag is not shed (the test below): retry once that is over.
+    if (answers[0].statusCode === 503) [shed, health, liveness] = answers
   }
   if (shed === undefined || health === undefined || liveness === undefined) throw new Error('could not create event-loop pressure')
   t.equal(shed.statusCode, 503)
@@ -44,6 +46,20 @@ void t.test('overload: requests are shed with 503 and Retry-After; probes still 
     after = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ me { id } }' } })
   }
   t.equal(after.statusCode, 200, 'serves again once the loop is free')
+})
+
+void t.test('the lag of start-up is not overload: a replica just ready serves its first requests', async (t) => {
+  const { app } = await buildTestApp(t, { env: { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '5' } })
+  await app.ready()
+  await app.startup.finished
+  // As loading code or migrating would: the loop blocked just before the first request (shorter
+  // than the two samples start-up is given), then the next sample taken.
+  blockEventLoop(300)
+  for (let i = 0; i < 1000 && !app.isUnderPressure(); i++) await new Promise((resolve) => setImmediate(resolve))
+  t.ok(app.isUnderPressure(), 'the samples show the lag')
+  const first = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ me { id } }' } })
+  t.equal(first.statusCode, 200, 'not shed')
+  t.same(first.json(), { data: { me: null } })
 })
 
 void t.test('pool exhausted: SERVICE_UNAVAILABLE "Connection pool exhausted", counted, then recovers', { skip: POSTGRES_ONLY }, async (t) => {

@@ -17,7 +17,7 @@ void t.test('every registered module has a test plan, and they merge', async (t)
 })
 
 void t.test('a registered module without test-plan.ts stops the suites, naming the file', async (t) => {
-  await t.rejects(loadTestPlans([{ name: 'work-orders', access: {} }]), /the work-orders module is registered in src\/modules\/index\.ts but has no src\/modules\/work-orders\/test-plan\.ts/, 'rejected, naming the file')
+  await t.rejects(loadTestPlans([{ name: 'tire-pressure', access: {} }]), /the tire-pressure module is registered in src\/modules\/index\.ts but has no src\/modules\/tire-pressure\/test-plan\.ts/, 'rejected, naming the file')
 })
 
 void t.test('a plan entry for a field that is not in the schema stops them', async (t) => {

@@ -3,12 +3,15 @@ import type { Database, Role } from '../../src/database/schema.js'
 import type { VehicleAssignmentsTable } from '../../src/modules/assignments/tables.js'
 import type { DriverStatus, DriversTable } from '../../src/modules/drivers/tables.js'
 import type { FacilitiesTable } from '../../src/modules/facilities/tables.js'
-import type { VehicleStatus, VehiclesTable } from '../../src/modules/vehicles/tables.js'
+import type { MeterReadingsTable } from '../../src/modules/meters/tables.js'
+import type { VehicleRow, VehicleStatus, VehiclesTable } from '../../src/modules/vehicles/tables.js'
 import { SYSTEM_SCOPE, tagTransaction } from '../../src/database/audit.js'
 import { hashPassword } from '../../src/modules/identity/passwords.js'
 import { vinCheckDigit } from '../../src/modules/vehicles/vin.js'
 import { DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, ROLES, VEHICLE_MODELS, type VehicleModel } from './catalog.js'
+import { chunks, insertChunked } from './chunks.js'
 import { seedTelematics } from './telematics.js'
+import { seedWorkshop, type WorkshopSummary } from './workshop.js'
 
 // The demo fleet: organization `demo` (three facilities, a mixed fleet with valid VINs, drivers,
 // current, past and upcoming assignments) and a small organization `other` that exists to show
@@ -20,7 +23,7 @@ export interface SeedOptions {
   now?: Date
 }
 
-export interface SeedSummary {
+interface TenantSummary {
   organizations: number
   users: number
   facilities: number
@@ -30,6 +33,8 @@ export interface SeedSummary {
   positions: number
   geofences: number
 }
+
+export type SeedSummary = TenantSummary & WorkshopSummary
 
 interface Tenant {
   slug: string
@@ -41,7 +46,6 @@ interface Tenant {
 }
 
 const DAY = 86_400_000
-const INSERT_CHUNK = 500
 const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789'
 const YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789' // 2010, 2011, ... (no I, O, Q, U, Z, 0)
 
@@ -98,12 +102,6 @@ function driverStatus (index: number): DriverStatus {
   return 'ACTIVE'
 }
 
-async function insertChunked<T extends keyof Database> (db: Kysely<Database>, table: T, rows: Array<Insertable<Database[T]>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto(table).values(rows.slice(i, i + INSERT_CHUNK) as never).execute()
-  }
-}
-
 function tenants (vehicles: number): Tenant[] {
   return [
     {
@@ -131,7 +129,7 @@ function tenants (vehicles: number): Tenant[] {
   ]
 }
 
-async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: number, now: Date, passwordHash: string): Promise<SeedSummary> {
+async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: number, now: Date, passwordHash: string): Promise<TenantSummary> {
   const rand = random(0x5eed + tenantIndex)
   const org = await db.insertInto('organizations')
     .values({ slug: tenant.slug, name: tenant.name })
@@ -180,10 +178,11 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
       created_at: new Date(now.getTime() - (tenant.vehicles - i) * DAY / 4 - 400 * DAY)
     })
   }
-  const vehicles: Array<{ id: string, status: VehicleStatus }> = []
-  for (let i = 0; i < vehicleRows.length; i += INSERT_CHUNK) {
-    vehicles.push(...await db.insertInto('vehicles').values(vehicleRows.slice(i, i + INSERT_CHUNK)).returning(['id', 'status']).execute())
+  const vehicles: Array<Pick<VehicleRow, 'id' | 'status' | 'type' | 'odometer_km' | 'engine_hours'>> = []
+  for (const chunk of chunks(vehicleRows)) {
+    vehicles.push(...await db.insertInto('vehicles').values(chunk).returning(['id', 'status', 'type', 'odometer_km', 'engine_hours']).execute())
   }
+  await insertChunked(db, 'meter_readings', meterReadings(vehicles, organizationId, now))
 
   const driverUser = users.find((u) => u.role === 'DRIVER')
   const driverRows: Array<Insertable<DriversTable>> = []
@@ -206,8 +205,8 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
     })
   }
   const drivers: Array<{ id: string, status: DriverStatus }> = []
-  for (let i = 0; i < driverRows.length; i += INSERT_CHUNK) {
-    drivers.push(...await db.insertInto('drivers').values(driverRows.slice(i, i + INSERT_CHUNK)).returning(['id', 'status']).execute())
+  for (const chunk of chunks(driverRows)) {
+    drivers.push(...await db.insertInto('drivers').values(chunk).returning(['id', 'status']).execute())
   }
 
   const assignments = planAssignments(rand, vehicles, drivers, now, organizationId, users.find((u) => u.role === 'DISPATCHER')?.id ?? null)
@@ -226,13 +225,26 @@ async function seedTenant (db: Kysely<Database>, tenant: Tenant, tenantIndex: nu
 }
 
 /**
+ * The meters as read at the yard the day before (an import of the fleet's last readings): every
+ * odometer, and the engine hours of the vehicles whose service goes by them. The demo's tracks
+ * (db/seeds/telematics.ts) add the trackers' readings at the ends of their trips.
+ */
+function meterReadings (vehicles: ReadonlyArray<Pick<VehicleRow, 'id' | 'type' | 'odometer_km' | 'engine_hours'>>, organizationId: string, now: Date): Array<Insertable<MeterReadingsTable>> {
+  const base = { organization_id: organizationId, recorded_at: new Date(now.getTime() - DAY), source: 'IMPORT' as const }
+  return vehicles.flatMap((v) => [
+    { ...base, vehicle_id: v.id, kind: 'ODOMETER' as const, value: v.odometer_km },
+    ...(v.type === 'TRUCK' || v.type === 'EQUIPMENT' ? [{ ...base, vehicle_id: v.id, kind: 'ENGINE_HOURS' as const, value: v.engine_hours }] : [])
+  ])
+}
+
+/**
  * About three in four drivable vehicles have a current driver; many have one or two finished
  * assignments in the past, and a few have an upcoming one. Past windows lie before every
  * current one and each driver appears at most once per window, so nothing overlaps.
  */
 function planAssignments (
   rand: () => number,
-  vehicles: Array<{ id: string, status: VehicleStatus }>,
+  vehicles: ReadonlyArray<{ id: string, status: VehicleStatus }>,
   drivers: Array<{ id: string, status: DriverStatus }>,
   now: Date,
   organizationId: string,
@@ -269,15 +281,16 @@ export async function seedDemo (db: Kysely<Database>, options: SeedOptions = {})
   const passwordHash = await hashPassword(DEMO_PASSWORD)
   const total = await db.transaction().execute(async (trx) => {
     await tagTransaction(trx, { actorId: null, actorRole: null, operation: 'seed', requestId: null }, SYSTEM_SCOPE)
-    const total: SeedSummary = { organizations: 0, users: 0, facilities: 0, vehicles: 0, drivers: 0, assignments: 0, positions: 0, geofences: 0 }
+    const total: TenantSummary = { organizations: 0, users: 0, facilities: 0, vehicles: 0, drivers: 0, assignments: 0, positions: 0, geofences: 0 }
     for (const [index, tenant] of tenants(options.vehicles ?? 50).entries()) {
       const summary = await seedTenant(trx, tenant, index, now, passwordHash)
-      for (const key of Object.keys(total) as Array<keyof SeedSummary>) total[key] += summary[key]
+      for (const key of Object.keys(total) as Array<keyof TenantSummary>) total[key] += summary[key]
     }
     return total
   })
   // Through the ingest pipeline, which runs its own transactions.
-  return { ...total, ...await seedTelematics(db, now, { demo: 12, other: 2 }) }
+  const telematics = await seedTelematics(db, now, { demo: 12, other: 2 })
+  return { ...total, ...telematics, ...await seedWorkshop(db, now) }
 }
 
 export async function demoSeeded (db: Kysely<Database>): Promise<boolean> {

@@ -1,11 +1,15 @@
 import { Redis } from 'ioredis'
 import type { Kysely, Transaction } from 'kysely'
+import mqemitter, { type MQEmitter } from 'mqemitter'
 import mqemitterRedis from 'mqemitter-redis'
+import { pino } from 'pino'
 import { pruneAuditLog, SYSTEM_SCOPE, tagTransaction } from '../database/audit.js'
 import type { Database } from '../database/schema.js'
 import { FEATURES } from '../modules/index.js'
 import { ALLOWED_DURING_MAINTENANCE, switchesTopic } from '../modules/operations/catalog.js'
 import { endMaintenance, loadSwitches, startMaintenance, upsertFeatureFlag } from '../modules/operations/queries.js'
+import { publish } from '../events/publish.js'
+import { raiseDueAlerts } from '../modules/maintenance-schedules/due-alerts.js'
 import { maintainTelematics } from '../modules/telematics/maintenance.js'
 import { PositionPartitions } from '../modules/telematics/partitions.js'
 import { openCli, runCli, UsageError } from './environment.js'
@@ -16,12 +20,14 @@ import { openCli, runCli, UsageError } from './environment.js'
 //   maintenance off
 //   flag <name> on|off ["<reason>"]  a kill switch; off answers FEATURE_DISABLED for its operations
 //   audit-prune <days>               deletes audit records older than <days> days (retention)
+//   service-due-alerts               raises the maintenance alerts that have come due now (the service
+//                                    also runs it every SERVICE_DUE_ALERTS_INTERVAL_SECONDS)
 //   telematics-maintenance           positions partitions ahead, retention (POSITION_RETENTION_DAYS),
 //                                    trips of silent trackers closed (the service also runs it)
 // Every replica applies a switch change at once when REDIS_URL is set (announced over Redis), and
 // within SWITCHES_REFRESH_MS in any case. Changes are recorded in the audit log as `ops <command>`.
 
-const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"] | audit-prune <days> | telematics-maintenance
+const USAGE = `usage: ops status | maintenance on "<message>" | maintenance off | flag <name> on|off ["<reason>"] | audit-prune <days> | service-due-alerts | telematics-maintenance
 features: ${Object.keys(FEATURES).join(', ')}`
 
 /** Runs a change in a transaction the audit trail records as this command. */
@@ -62,6 +68,14 @@ await runCli(async () => {
     } else if (command === 'audit-prune' && /^[1-9][0-9]{0,4}$/.test(rest[0] ?? '')) {
       const before = new Date(Date.now() - Number(rest[0]) * 86_400_000)
       console.log(`deleted ${await pruneAuditLog(db, before)} audit record(s) from before ${before.toISOString()}`)
+    } else if (command === 'service-due-alerts' && rest.length === 0) {
+      const bus = openBus(cli.config.REDIS_URL)
+      try {
+        const raised = await raiseDueAlerts({ db, events: bus.emitter, config: cli.config, log: pino({ level: 'warn' }) })
+        console.log(`maintenance alerts raised: ${raised}`)
+      } finally {
+        bus.close()
+      }
     } else if (command === 'telematics-maintenance' && rest.length === 0) {
       const report = await maintainTelematics(db, cli.config, new PositionPartitions(), new Date())
       console.log(`positions partitions created: ${report.created.join(', ') || 'none'}; dropped (older than ${cli.config.POSITION_RETENTION_DAYS} days): ${report.dropped.join(', ') || 'none'}`)
@@ -75,22 +89,25 @@ await runCli(async () => {
   }
 })
 
-/** Tells running replicas to re-read the switches now (best effort: they poll anyway). */
-async function announce (url: string | undefined, namespace: string): Promise<void> {
-  if (url === undefined) return
+/** The event bus of the running replicas (through Redis), or an in-process one nobody hears without REDIS_URL. */
+function openBus (url: string | undefined): { emitter: MQEmitter, close: () => void } {
+  if (url === undefined) return { emitter: mqemitter(), close: () => {} }
   const pubConn = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null })
   const subConn = new Redis(url, { lazyConnect: true })
   pubConn.on('error', () => {})
   const emitter = mqemitterRedis({ pubConn: pubConn as never, subConn: subConn as never })
   ;(emitter as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => {})
-  const sent = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => { resolve(false) }, 2000)
-    emitter.emit({ topic: switchesTopic(namespace) }, (err) => {
-      clearTimeout(timer)
-      resolve(err === undefined || err === null)
-    })
-  })
-  pubConn.disconnect()
-  subConn.disconnect()
+  return { emitter, close: () => { pubConn.disconnect(); subConn.disconnect() } }
+}
+
+/** Tells running replicas to re-read the switches now (best effort: they poll anyway). */
+async function announce (url: string | undefined, namespace: string): Promise<void> {
+  if (url === undefined) return
+  const bus = openBus(url)
+  const sent = await Promise.race([
+    publish(bus.emitter, switchesTopic(namespace)).then(() => true, () => false),
+    new Promise<boolean>((resolve) => setTimeout(() => { resolve(false) }, 2000).unref())
+  ])
+  bus.close()
   console.log(sent ? 'announced to running replicas' : 'could not reach Redis: replicas apply the change within SWITCHES_REFRESH_MS')
 }

@@ -7,7 +7,8 @@ import type { Database } from './schema.js'
 // trigger bumps version and updated_at. When no row matched, the row is either missing (for this
 // organization) or was changed since it was read: NOT_FOUND or CONFLICT.
 
-export type VersionedTable = 'organizations' | 'users' | 'vehicles' | 'drivers' | 'facilities' | 'vehicle_assignments' | 'geofences'
+/** Every table with a `version` column (the modules' tables.ts declare them). */
+export type VersionedTable = { [T in keyof Database]: Database[T] extends { version: unknown } ? T : never }[keyof Database]
 
 export interface RowScope {
   organizationId: string

@@ -9,10 +9,14 @@ import type { FacilityParent, FacilityConnectionParent } from '../modules/facili
 import type { FleetSummaryParent } from '../modules/fleet/mappers.js';
 import type { GeofenceParent, GeofenceConnectionParent, GeofenceEventParent, GeofenceEventConnectionParent } from '../modules/geofences/mappers.js';
 import type { UserParent, UserConnectionParent, UserCredentialsParent } from '../modules/identity/mappers.js';
+import type { ServiceTaskParent, ServiceTaskConnectionParent, MaintenanceScheduleParent, MaintenanceScheduleConnectionParent, MaintenanceDueParent, MaintenanceDueConnectionParent, ServiceRecordParent, ServiceRecordConnectionParent } from '../modules/maintenance-schedules/mappers.js';
+import type { MeterReadingParent, MeterReadingConnectionParent } from '../modules/meters/mappers.js';
 import type { FeatureFlagParent, MaintenanceModeParent } from '../modules/operations/mappers.js';
 import type { OrganizationParent } from '../modules/organizations/mappers.js';
 import type { PositionConnectionParent, TripParent, TripConnectionParent, StopParent, StopConnectionParent, PositionParent, VehiclePositionParent } from '../modules/telematics/mappers.js';
 import type { VehicleParent, VehicleConnectionParent, VehicleChangeParent } from '../modules/vehicles/mappers.js';
+import type { VendorParent, VendorConnectionParent } from '../modules/vendors/mappers.js';
+import type { WorkOrderParent, WorkOrderConnectionParent, WorkOrderAssigneeParent, WorkOrderTaskParent, WorkOrderPartParent, WorkOrderLaborParent } from '../modules/work-orders/mappers.js';
 import type { GraphQLContext } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -37,6 +41,22 @@ export type Scalars = {
   JSON: { input: unknown; output: unknown; }
 };
 
+export type AddWorkOrderLaborInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  hours: Scalars['Float']['input'];
+  performedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  rate: MoneyInput;
+  technicianId?: InputMaybe<Scalars['ID']['input']>;
+  technicianName?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type AddWorkOrderPartInput = {
+  description: Scalars['String']['input'];
+  partNumber?: InputMaybe<Scalars['String']['input']>;
+  quantity: Scalars['Float']['input'];
+  unitCost: MoneyInput;
+};
+
 export type Alert = {
   __typename?: 'Alert';
   acknowledgedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -45,6 +65,8 @@ export type Alert = {
   geofence?: Maybe<Geofence>;
   id: Scalars['ID']['output'];
   kind: AlertKind;
+  /** MAINTENANCE_DUE_SOON, MAINTENANCE_OVERDUE: the schedule that came due. */
+  maintenanceSchedule?: Maybe<MaintenanceSchedule>;
   message: Scalars['String']['output'];
   raisedAt: Scalars['DateTime']['output'];
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -82,6 +104,10 @@ export type AlertKind =
   | 'GEOFENCE_ENTER'
   /** Left a geofence that alerts on exit. */
   | 'GEOFENCE_EXIT'
+  /** A maintenance schedule comes due soon for the vehicle (within its due-soon thresholds). */
+  | 'MAINTENANCE_DUE_SOON'
+  /** A maintenance schedule is past due for the vehicle (date, distance or engine hours reached). */
+  | 'MAINTENANCE_OVERDUE'
   /** Above the vehicle's or a geofence's speed limit for SPEEDING_MIN_SECONDS. */
   | 'SPEEDING';
 
@@ -218,6 +244,15 @@ export type ClientErrorInput = {
   userAgent?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CompleteWorkOrderInput = {
+  /** Now by default; not before it started. */
+  completedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  distanceUnit?: InputMaybe<DistanceUnit>;
+  engineHoursOut?: InputMaybe<Scalars['Float']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  odometerOut?: InputMaybe<Scalars['Float']['input']>;
+};
+
 export type Coordinate = {
   __typename?: 'Coordinate';
   latitude: Scalars['Float']['output'];
@@ -271,6 +306,31 @@ export type CreateGeofenceInput = {
   speedLimit?: InputMaybe<Scalars['Float']['input']>;
 };
 
+export type CreateMaintenanceScheduleInput = {
+  /** The unit of `intervalDistance` and `dueSoonDistance`. */
+  distanceUnit?: InputMaybe<DistanceUnit>;
+  dueSoonDays?: InputMaybe<Scalars['Int']['input']>;
+  dueSoonDistance?: InputMaybe<Scalars['Float']['input']>;
+  dueSoonEngineHours?: InputMaybe<Scalars['Float']['input']>;
+  intervalDays?: InputMaybe<Scalars['Int']['input']>;
+  /** At least one interval. */
+  intervalDistance?: InputMaybe<Scalars['Float']['input']>;
+  intervalEngineHours?: InputMaybe<Scalars['Float']['input']>;
+  /** With `vehicleId` only: when the task was last done, counted from instead of `startsAt`. */
+  lastService?: InputMaybe<LastServiceInput>;
+  /** Now by default. */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  taskId: Scalars['ID']['input'];
+  /** One vehicle, or every vehicle of `vehicleType`: exactly one of the two. */
+  vehicleId?: InputMaybe<Scalars['ID']['input']>;
+  vehicleType?: InputMaybe<VehicleType>;
+};
+
+export type CreateServiceTaskInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+};
+
 export type CreateUserInput = {
   /** Links the user to a driver record of your organization (a DRIVER then sees that driver's data). */
   driverId?: InputMaybe<Scalars['ID']['input']>;
@@ -302,6 +362,31 @@ export type CreateVehicleInput = {
   type: VehicleType;
   vin: Scalars['String']['input'];
   year: Scalars['Int']['input'];
+};
+
+export type CreateVendorInput = {
+  address?: InputMaybe<Scalars['String']['input']>;
+  contactName?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  kinds: Array<VendorKind>;
+  name: Scalars['String']['input'];
+  notes?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type CreateWorkOrderInput = {
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  facilityId?: InputMaybe<Scalars['ID']['input']>;
+  kind: WorkOrderKind;
+  priority?: InputMaybe<WorkOrderPriority>;
+  scheduledFor?: InputMaybe<Scalars['DateTime']['input']>;
+  takesVehicleOffRoad?: InputMaybe<Scalars['Boolean']['input']>;
+  tasks?: InputMaybe<Array<WorkOrderTaskInput>>;
+  title: Scalars['String']['input'];
+  vehicleId: Scalars['ID']['input'];
+  vendorId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A new tracker secret. Shown once: only its hash is kept. */
@@ -465,8 +550,14 @@ export type FleetSummary = {
   /** Assignments in effect now. */
   activeAssignments: Scalars['Int']['output'];
   activeDrivers: Scalars['Int']['output'];
+  /** Vehicle and schedule pairs due soon. */
+  dueSoonMaintenance: Scalars['Int']['output'];
   /** Alerts not resolved yet (open or acknowledged). */
   openAlerts: Scalars['Int']['output'];
+  /** Work orders not completed or cancelled yet. */
+  openWorkOrders: Scalars['Int']['output'];
+  /** Vehicle and schedule pairs past due (see maintenanceDue). */
+  overdueMaintenance: Scalars['Int']['output'];
   totalVehicles: Scalars['Int']['output'];
   /** Every status, zero counts included. */
   vehiclesByStatus: Array<VehicleStatusCount>;
@@ -590,6 +681,74 @@ export type GeofenceShape =
   | 'CIRCLE'
   | 'POLYGON';
 
+/** The last time the task was done on the vehicle, when no work order records it (a new schedule for one vehicle). */
+export type LastServiceInput = {
+  at: Scalars['DateTime']['input'];
+  engineHours?: InputMaybe<Scalars['Float']['input']>;
+  odometer?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/**
+ * Where a vehicle stands with one schedule: when the task is next due (date, odometer, engine hours:
+ * each only where the schedule has that interval) and how much is left (negative when overdue).
+ */
+export type MaintenanceDue = {
+  __typename?: 'MaintenanceDue';
+  daysRemaining?: Maybe<Scalars['Int']['output']>;
+  distanceRemaining?: Maybe<Scalars['Float']['output']>;
+  dueAt?: Maybe<Scalars['DateTime']['output']>;
+  dueAtEngineHours?: Maybe<Scalars['Float']['output']>;
+  dueAtOdometer?: Maybe<Scalars['Float']['output']>;
+  engineHoursRemaining?: Maybe<Scalars['Float']['output']>;
+  /** The last time the task was done on the vehicle; null when it never was (counted from the schedule's start). */
+  lastService?: Maybe<ServiceRecord>;
+  schedule: MaintenanceSchedule;
+  status: MaintenanceStatus;
+  task: ServiceTask;
+  vehicle: Vehicle;
+};
+
+
+/**
+ * Where a vehicle stands with one schedule: when the task is next due (date, odometer, engine hours:
+ * each only where the schedule has that interval) and how much is left (negative when overdue).
+ */
+export type MaintenanceDueDistanceRemainingArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+
+/**
+ * Where a vehicle stands with one schedule: when the task is next due (date, odometer, engine hours:
+ * each only where the schedule has that interval) and how much is left (negative when overdue).
+ */
+export type MaintenanceDueDueAtOdometerArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+export type MaintenanceDueConnection = {
+  __typename?: 'MaintenanceDueConnection';
+  edges: Array<MaintenanceDueEdge>;
+  nodes: Array<MaintenanceDue>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MaintenanceDueEdge = {
+  __typename?: 'MaintenanceDueEdge';
+  cursor: Scalars['String']['output'];
+  node: MaintenanceDue;
+};
+
+export type MaintenanceDueFilter = {
+  facilityId?: InputMaybe<Scalars['ID']['input']>;
+  /** OVERDUE and DUE_SOON by default. */
+  status?: InputMaybe<Array<MaintenanceStatus>>;
+  taskIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  vehicleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  vehicleType?: InputMaybe<Array<VehicleType>>;
+};
+
 /**
  * Read-only maintenance: while enabled, mutations answer MAINTENANCE (except signing in and out,
  * error reports and the switches themselves) and reads go on.
@@ -602,10 +761,177 @@ export type MaintenanceMode = {
   since?: Maybe<Scalars['DateTime']['output']>;
 };
 
+/**
+ * A service task repeated for one vehicle, or for every vehicle of a type: every `intervalDistance`,
+ * every `intervalEngineHours` and/or every `intervalDays`, whichever comes first, counted from the
+ * last time a work order completed the task on the vehicle (or, never done, from `startsAt` and
+ * the vehicle's meters then). Due soon within the `dueSoon*` thresholds of the next due point.
+ */
+export type MaintenanceSchedule = {
+  __typename?: 'MaintenanceSchedule';
+  createdAt: Scalars['DateTime']['output'];
+  dueSoonDays?: Maybe<Scalars['Int']['output']>;
+  dueSoonDistance?: Maybe<Scalars['Float']['output']>;
+  dueSoonEngineHours?: Maybe<Scalars['Float']['output']>;
+  id: Scalars['ID']['output'];
+  intervalDays?: Maybe<Scalars['Int']['output']>;
+  intervalDistance?: Maybe<Scalars['Float']['output']>;
+  intervalEngineHours?: Maybe<Scalars['Float']['output']>;
+  /** Where counting starts for a vehicle on which the task was never done. */
+  startsAt: Scalars['DateTime']['output'];
+  task: ServiceTask;
+  updatedAt: Scalars['DateTime']['output'];
+  /** The vehicle it is for; null when it is for every vehicle of `vehicleType`. */
+  vehicle?: Maybe<Vehicle>;
+  vehicleType?: Maybe<VehicleType>;
+  version: Scalars['Int']['output'];
+};
+
+
+/**
+ * A service task repeated for one vehicle, or for every vehicle of a type: every `intervalDistance`,
+ * every `intervalEngineHours` and/or every `intervalDays`, whichever comes first, counted from the
+ * last time a work order completed the task on the vehicle (or, never done, from `startsAt` and
+ * the vehicle's meters then). Due soon within the `dueSoon*` thresholds of the next due point.
+ */
+export type MaintenanceScheduleDueSoonDistanceArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+
+/**
+ * A service task repeated for one vehicle, or for every vehicle of a type: every `intervalDistance`,
+ * every `intervalEngineHours` and/or every `intervalDays`, whichever comes first, counted from the
+ * last time a work order completed the task on the vehicle (or, never done, from `startsAt` and
+ * the vehicle's meters then). Due soon within the `dueSoon*` thresholds of the next due point.
+ */
+export type MaintenanceScheduleIntervalDistanceArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+export type MaintenanceScheduleConnection = {
+  __typename?: 'MaintenanceScheduleConnection';
+  edges: Array<MaintenanceScheduleEdge>;
+  nodes: Array<MaintenanceSchedule>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MaintenanceScheduleEdge = {
+  __typename?: 'MaintenanceScheduleEdge';
+  cursor: Scalars['String']['output'];
+  node: MaintenanceSchedule;
+};
+
+export type MaintenanceScheduleFilter = {
+  taskId?: InputMaybe<Scalars['ID']['input']>;
+  /** Schedules for this vehicle, its own and those of its type. */
+  vehicleId?: InputMaybe<Scalars['ID']['input']>;
+  vehicleType?: InputMaybe<Array<VehicleType>>;
+};
+
+export type MaintenanceStatus =
+  | 'DUE_SOON'
+  | 'OK'
+  | 'OVERDUE';
+
+/** What a meter measures: distance driven (odometer) or time the engine ran (engine hours). */
+export type MeterKind =
+  | 'ENGINE_HOURS'
+  | 'ODOMETER';
+
+/**
+ * One reading of a vehicle's odometer or engine-hour meter. Readings of a meter never go down: a
+ * lower value is refused unless it is marked as a meter replacement, from which the meter counts
+ * again. A wrong reading is voided, never deleted.
+ */
+export type MeterReading = {
+  __typename?: 'MeterReading';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: MeterKind;
+  note?: Maybe<Scalars['String']['output']>;
+  recordedAt: Scalars['DateTime']['output'];
+  /** The meter was replaced or reset here: this value starts it again, lower than the one before. */
+  replacement: Scalars['Boolean']['output'];
+  source: MeterReadingSource;
+  /** ODOMETER in the unit asked for; ENGINE_HOURS in hours (the unit does not apply). */
+  value: Scalars['Float']['output'];
+  vehicle: Vehicle;
+  voidReason?: Maybe<Scalars['String']['output']>;
+  voidedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The work order that recorded it (source WORK_ORDER). */
+  workOrder?: Maybe<WorkOrder>;
+};
+
+
+/**
+ * One reading of a vehicle's odometer or engine-hour meter. Readings of a meter never go down: a
+ * lower value is refused unless it is marked as a meter replacement, from which the meter counts
+ * again. A wrong reading is voided, never deleted.
+ */
+export type MeterReadingValueArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+export type MeterReadingConnection = {
+  __typename?: 'MeterReadingConnection';
+  edges: Array<MeterReadingEdge>;
+  nodes: Array<MeterReading>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MeterReadingEdge = {
+  __typename?: 'MeterReadingEdge';
+  cursor: Scalars['String']['output'];
+  node: MeterReading;
+};
+
+/** Where a meter reading came from. */
+export type MeterReadingSource =
+  /** The odometer given with a fuel transaction. */
+  | 'FUEL'
+  /** A bulk import. */
+  | 'IMPORT'
+  /** Entered by a person (recordMeterReading). */
+  | 'MANUAL'
+  /** Derived from the tracker's fixes: one reading at the end of each trip. */
+  | 'TELEMATICS'
+  /** Odometer and engine hours in and out of a work order. */
+  | 'WORK_ORDER';
+
+/**
+ * An amount of money: never a float. `amount` is a decimal string (`"1234.50"`): two decimals for
+ * amounts and totals, up to four for unit prices and rates (`"0.1250"` shows as `"0.125"`);
+ * `currency` its ISO 4217 code (`"USD"`).
+ */
+export type Money = {
+  __typename?: 'Money';
+  amount: Scalars['String']['output'];
+  currency: Scalars['String']['output'];
+};
+
+/**
+ * An amount of money given to the API: `amount` a decimal string (at most 4 decimals for unit
+ * prices and rates, `"12.3456"`); `currency` an ISO 4217 code, by default the organization's.
+ */
+export type MoneyInput = {
+  amount: Scalars['String']['input'];
+  currency?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Someone is on it. CONFLICT when the alert is resolved. */
   acknowledgeAlert: Alert;
+  /** Adds a labour line (same rules as addWorkOrderPart). */
+  addWorkOrderLabor: WorkOrder;
+  /**
+   * Adds a part line. BAD_USER_INPUT (field `input.unitCost.currency`) when its currency is not the
+   * order's: an order's money is in one currency. CONFLICT once the order is completed or cancelled.
+   */
+  addWorkOrderPart: WorkOrder;
   /**
    * Assigns a driver to a vehicle. CONFLICT (field `vehicleId` or `driverId`) when either is
    * already assigned for part of the period; BAD_USER_INPUT for a retired vehicle or a driver who is not ACTIVE.
@@ -613,17 +939,32 @@ export type Mutation = {
   assignDriver: VehicleAssignment;
   /** Deletes an assignment that has not started yet. CONFLICT once it has started: end it instead. */
   cancelAssignment: Scalars['Boolean']['output'];
+  /** OPEN, IN_PROGRESS or ON_HOLD -> CANCELLED, with the reason; the vehicle returns to service as on completion. */
+  cancelWorkOrder: WorkOrder;
   /**
    * Replaces your password (10 to 1024 characters, different from the current one). Every other
    * session of yours ends; the returned tokens start a new one.
    */
   changePassword: AuthPayload;
+  /**
+   * IN_PROGRESS -> COMPLETED: its tasks count as done on the vehicle (their schedules start again, the
+   * alerts that announced them are resolved), odometer and engine hours out become meter readings,
+   * and the vehicle returns to service when no other open order keeps it in the shop. Of two
+   * completions at once, one wins; the other gets CONFLICT.
+   */
+  completeWorkOrder: WorkOrder;
   createDriver: Driver;
   createFacility: Facility;
   createGeofence: Geofence;
+  createMaintenanceSchedule: MaintenanceSchedule;
+  /** CONFLICT (field `input.name`) when the organization has a task of that name. */
+  createServiceTask: ServiceTask;
   /** Adds a user to your organization (ADMIN): with a password, or invited with a temporary one. */
   createUser: UserCredentials;
   createVehicle: Vehicle;
+  /** CONFLICT (field `input.name`) when the organization has a vendor of that name. */
+  createVendor: Vendor;
+  createWorkOrder: WorkOrder;
   /**
    * Deactivates a user (ADMIN): they cannot sign in, and every token they hold stops working at once.
    * You cannot deactivate yourself, nor the last active admin.
@@ -631,8 +972,12 @@ export type Mutation = {
   deactivateUser: User;
   /** Removes the geofence (NOT_FOUND when there is none); its recorded events and alerts stay. */
   deleteGeofence: Scalars['Boolean']['output'];
+  /** Ends the schedule (its history and service records stay); NOT_FOUND when there is no such live schedule. */
+  deleteMaintenanceSchedule: Scalars['Boolean']['output'];
   /** Ends an assignment at `endsAt` (default now), which must lie after its start. */
   endAssignment: VehicleAssignment;
+  /** IN_PROGRESS -> ON_HOLD, with the reason (waiting for parts). */
+  holdWorkOrder: WorkOrder;
   /**
    * Issues a new secret for the vehicle's tracker; the previous one stops working at once. Trackers
    * send it as `Authorization: Bearer <token>` to POST /ingest/positions, or as the `id` parameter of
@@ -649,6 +994,12 @@ export type Mutation = {
   /** Lets a deactivated user sign in again (ADMIN). Tokens from before the deactivation stay invalid. */
   reactivateUser: User;
   /**
+   * Records a reading. BAD_USER_INPUT (field `input.value`) when it is lower than the reading before
+   * it (or higher than the one after it, for a reading entered late), unless `replacement`. The latest
+   * reading of a meter becomes the vehicle's `odometer` or `engineHours`.
+   */
+  recordMeterReading: MeterReading;
+  /**
    * Stores fixes from an integration (at most POSITION_BATCH_MAX). Good fixes are stored even when
    * others are rejected; each rejection names its index and reason. Idempotent: a fix already stored
    * (same vehicle and recorded time) counts as a duplicate.
@@ -659,6 +1010,8 @@ export type Mutation = {
    * stops working; presenting it again is treated as theft and ends the session for every holder.
    */
   refreshSession: AuthPayload;
+  /** Removes a part or labour line by its id (CONFLICT once the order is completed or cancelled). */
+  removeWorkOrderLine: WorkOrder;
   /** Records an error seen by the web app. Works without signing in (errors can happen before it). */
   reportClientError: Scalars['Boolean']['output'];
   /**
@@ -679,18 +1032,38 @@ export type Mutation = {
   setFeatureFlag: FeatureFlag;
   /** Puts the caller's organization in (or out of) read-only maintenance. */
   setMaintenanceMode: MaintenanceMode;
+  /** OPEN or ON_HOLD -> IN_PROGRESS. Odometer and engine hours in are recorded as meter readings. */
+  startWorkOrder: WorkOrder;
   updateDriver: Driver;
   updateFacility: Facility;
   updateGeofence: Geofence;
+  updateMaintenanceSchedule: MaintenanceSchedule;
   updateOrganizationSettings: Organization;
+  updateServiceTask: ServiceTask;
   /** Renames a user, or changes their email or role (ADMIN). The last active admin keeps the ADMIN role. */
   updateUser: User;
   updateVehicle: Vehicle;
+  updateVendor: Vendor;
+  updateWorkOrder: WorkOrder;
+  /** Voids a reading (kept, marked void, left out of the sequence). Voiding a voided reading returns it unchanged. */
+  voidMeterReading: MeterReading;
 };
 
 
 export type MutationAcknowledgeAlertArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationAddWorkOrderLaborArgs = {
+  input: AddWorkOrderLaborInput;
+  workOrderId: Scalars['ID']['input'];
+};
+
+
+export type MutationAddWorkOrderPartArgs = {
+  input: AddWorkOrderPartInput;
+  workOrderId: Scalars['ID']['input'];
 };
 
 
@@ -704,9 +1077,21 @@ export type MutationCancelAssignmentArgs = {
 };
 
 
+export type MutationCancelWorkOrderArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationChangePasswordArgs = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+
+export type MutationCompleteWorkOrderArgs = {
+  id: Scalars['ID']['input'];
+  input?: InputMaybe<CompleteWorkOrderInput>;
 };
 
 
@@ -725,6 +1110,16 @@ export type MutationCreateGeofenceArgs = {
 };
 
 
+export type MutationCreateMaintenanceScheduleArgs = {
+  input: CreateMaintenanceScheduleInput;
+};
+
+
+export type MutationCreateServiceTaskArgs = {
+  input: CreateServiceTaskInput;
+};
+
+
 export type MutationCreateUserArgs = {
   input: CreateUserInput;
 };
@@ -732,6 +1127,16 @@ export type MutationCreateUserArgs = {
 
 export type MutationCreateVehicleArgs = {
   input: CreateVehicleInput;
+};
+
+
+export type MutationCreateVendorArgs = {
+  input: CreateVendorInput;
+};
+
+
+export type MutationCreateWorkOrderArgs = {
+  input: CreateWorkOrderInput;
 };
 
 
@@ -745,9 +1150,20 @@ export type MutationDeleteGeofenceArgs = {
 };
 
 
+export type MutationDeleteMaintenanceScheduleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationEndAssignmentArgs = {
   endsAt?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationHoldWorkOrderArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
 };
 
 
@@ -772,6 +1188,11 @@ export type MutationReactivateUserArgs = {
 };
 
 
+export type MutationRecordMeterReadingArgs = {
+  input: RecordMeterReadingInput;
+};
+
+
 export type MutationRecordPositionsArgs = {
   input: Array<PositionInput>;
 };
@@ -779,6 +1200,11 @@ export type MutationRecordPositionsArgs = {
 
 export type MutationRefreshSessionArgs = {
   refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveWorkOrderLineArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -820,6 +1246,12 @@ export type MutationSetMaintenanceModeArgs = {
 };
 
 
+export type MutationStartWorkOrderArgs = {
+  id: Scalars['ID']['input'];
+  input?: InputMaybe<StartWorkOrderInput>;
+};
+
+
 export type MutationUpdateDriverArgs = {
   id: Scalars['ID']['input'];
   input: UpdateDriverInput;
@@ -838,8 +1270,20 @@ export type MutationUpdateGeofenceArgs = {
 };
 
 
+export type MutationUpdateMaintenanceScheduleArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateMaintenanceScheduleInput;
+};
+
+
 export type MutationUpdateOrganizationSettingsArgs = {
   input: UpdateOrganizationSettingsInput;
+};
+
+
+export type MutationUpdateServiceTaskArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateServiceTaskInput;
 };
 
 
@@ -854,6 +1298,24 @@ export type MutationUpdateVehicleArgs = {
   input: UpdateVehicleInput;
 };
 
+
+export type MutationUpdateVendorArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateVendorInput;
+};
+
+
+export type MutationUpdateWorkOrderArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWorkOrderInput;
+};
+
+
+export type MutationVoidMeterReadingArgs = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A tenant. Everything a user sees belongs to their organization. */
 export type Organization = {
   __typename?: 'Organization';
@@ -866,6 +1328,11 @@ export type Organization = {
 
 export type OrganizationSettings = {
   __typename?: 'OrganizationSettings';
+  /**
+   * The currency of the organization's money (ISO 4217, e.g. `USD`): costs are recorded and summed
+   * in it. A work order keeps the currency it was opened in.
+   */
+  currency: Scalars['String']['output'];
   /**
    * Whether VINs must carry a valid North American check digit (9th character). Fleets with
    * vehicles built for other markets turn this off; length and alphabet are always checked.
@@ -1001,10 +1468,22 @@ export type Query = {
   geofenceEvents: GeofenceEventConnection;
   /** Geofences by name. */
   geofences: GeofenceConnection;
+  /**
+   * What is overdue or due soon across the fleet (other statuses when the filter asks), computed in
+   * one statement: overdue first, then due soon, then OK; within a status the soonest due first.
+   * `withinDays`, `withinDistance` (in `distanceUnit`) and `withinEngineHours` widen or narrow the
+   * due-soon window for this question, in place of each schedule's own thresholds.
+   */
+  maintenanceDue: MaintenanceDueConnection;
   /** Whether writes are paused for the caller's organization (a banner for the app). */
   maintenanceMode: MaintenanceMode;
+  maintenanceSchedule?: Maybe<MaintenanceSchedule>;
+  maintenanceSchedules: MaintenanceScheduleConnection;
   /** The signed-in user, or null without a valid access token. */
   me?: Maybe<User>;
+  serviceTask?: Maybe<ServiceTask>;
+  /** Service tasks by name. */
+  serviceTasks: ServiceTaskConnection;
   trip?: Maybe<Trip>;
   /** Trips of the fleet, newest first. */
   trips: TripConnection;
@@ -1015,6 +1494,11 @@ export type Query = {
   vehicle?: Maybe<Vehicle>;
   /** Default order: NUMBER ascending. `first` defaults to 20, at most 200. */
   vehicles: VehicleConnection;
+  vendor?: Maybe<Vendor>;
+  /** Vendors by name. */
+  vendors: VendorConnection;
+  workOrder?: Maybe<WorkOrder>;
+  workOrders: WorkOrderConnection;
 };
 
 
@@ -1187,6 +1671,71 @@ export type QueryGeofencesArgs = {
  * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
  * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
  */
+export type QueryMaintenanceDueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  distanceUnit?: InputMaybe<DistanceUnit>;
+  filter?: InputMaybe<MaintenanceDueFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  withinDays?: InputMaybe<Scalars['Int']['input']>;
+  withinDistance?: InputMaybe<Scalars['Float']['input']>;
+  withinEngineHours?: InputMaybe<Scalars['Float']['input']>;
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryMaintenanceScheduleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryMaintenanceSchedulesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<MaintenanceScheduleFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryServiceTaskArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryServiceTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
 export type QueryTripArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1258,6 +1807,68 @@ export type QueryVehiclesArgs = {
   orderBy?: InputMaybe<VehicleOrder>;
 };
 
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryVendorArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryVendorsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<VendorFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryWorkOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Errors carry `extensions.code`: BAD_USER_INPUT (with `extensions.field` when one input is at fault),
+ * NOT_FOUND, CONFLICT, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, FEATURE_DISABLED, MAINTENANCE,
+ * SERVICE_UNAVAILABLE, QUERY_TOO_COMPLEX or INTERNAL_SERVER_ERROR. Every operation except `login`
+ * and `refreshSession` needs `Authorization: Bearer <accessToken>`.
+ */
+export type QueryWorkOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WorkOrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<WorkOrderOrder>;
+};
+
+export type RecordMeterReadingInput = {
+  kind: MeterKind;
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** When the meter showed this value; now by default. Not in the future. */
+  recordedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The meter was replaced or reset: the value may be lower than the last one. */
+  replacement?: InputMaybe<Scalars['Boolean']['input']>;
+  unit?: InputMaybe<DistanceUnit>;
+  /** Odometer in `unit`; engine hours in hours. */
+  value: Scalars['Float']['input'];
+  vehicleId: Scalars['ID']['input'];
+};
+
 export type RecordPositionsPayload = {
   __typename?: 'RecordPositionsPayload';
   /** Fixes stored. */
@@ -1289,6 +1900,64 @@ export type Role =
   /** Reads, never writes. */
   | 'VIEWER';
 
+/** A service task done on a vehicle: the point its schedules count from. */
+export type ServiceRecord = {
+  __typename?: 'ServiceRecord';
+  engineHours?: Maybe<Scalars['Float']['output']>;
+  id: Scalars['ID']['output'];
+  odometer?: Maybe<Scalars['Float']['output']>;
+  performedAt: Scalars['DateTime']['output'];
+  task: ServiceTask;
+  vehicle: Vehicle;
+  /** The work order that did it; null for a last service entered with a schedule. */
+  workOrder?: Maybe<WorkOrder>;
+};
+
+
+/** A service task done on a vehicle: the point its schedules count from. */
+export type ServiceRecordOdometerArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+export type ServiceRecordConnection = {
+  __typename?: 'ServiceRecordConnection';
+  edges: Array<ServiceRecordEdge>;
+  nodes: Array<ServiceRecord>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ServiceRecordEdge = {
+  __typename?: 'ServiceRecordEdge';
+  cursor: Scalars['String']['output'];
+  node: ServiceRecord;
+};
+
+/** A kind of service work, e.g. "Oil and filter change", that schedules repeat and work orders do. */
+export type ServiceTask = {
+  __typename?: 'ServiceTask';
+  createdAt: Scalars['DateTime']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type ServiceTaskConnection = {
+  __typename?: 'ServiceTaskConnection';
+  edges: Array<ServiceTaskEdge>;
+  nodes: Array<ServiceTask>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ServiceTaskEdge = {
+  __typename?: 'ServiceTaskEdge';
+  cursor: Scalars['String']['output'];
+  node: ServiceTask;
+};
+
 export type SortDirection =
   | 'ASC'
   | 'DESC';
@@ -1299,6 +1968,14 @@ export type SpeedUnit =
   | 'KNOTS'
   | 'METERS_PER_SECOND'
   | 'MILES_PER_HOUR';
+
+export type StartWorkOrderInput = {
+  distanceUnit?: InputMaybe<DistanceUnit>;
+  engineHoursIn?: InputMaybe<Scalars['Float']['input']>;
+  odometerIn?: InputMaybe<Scalars['Float']['input']>;
+  /** Now by default. */
+  startedAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
 
 /**
  * Where a vehicle stood between two trips: from the end of one trip to the start of the next (still
@@ -1468,9 +2145,30 @@ export type UpdateGeofenceInput = {
   speedLimit?: InputMaybe<Scalars['Float']['input']>;
 };
 
+export type UpdateMaintenanceScheduleInput = {
+  distanceUnit?: InputMaybe<DistanceUnit>;
+  dueSoonDays?: InputMaybe<Scalars['Int']['input']>;
+  dueSoonDistance?: InputMaybe<Scalars['Float']['input']>;
+  dueSoonEngineHours?: InputMaybe<Scalars['Float']['input']>;
+  expectedVersion: Scalars['Int']['input'];
+  intervalDays?: InputMaybe<Scalars['Int']['input']>;
+  /** null removes an interval or threshold; at least one interval must remain. */
+  intervalDistance?: InputMaybe<Scalars['Float']['input']>;
+  intervalEngineHours?: InputMaybe<Scalars['Float']['input']>;
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 export type UpdateOrganizationSettingsInput = {
+  /** ISO 4217 code; applies to work orders opened from now on. */
+  currency?: InputMaybe<Scalars['String']['input']>;
   expectedVersion: Scalars['Int']['input'];
   vinCheckDigitRequired?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type UpdateServiceTaskInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  expectedVersion: Scalars['Int']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Omitted fields keep their value. */
@@ -1504,6 +2202,36 @@ export type UpdateVehicleInput = {
   type?: InputMaybe<VehicleType>;
   vin?: InputMaybe<Scalars['String']['input']>;
   year?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UpdateVendorInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  address?: InputMaybe<Scalars['String']['input']>;
+  contactName?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  expectedVersion: Scalars['Int']['input'];
+  kinds?: InputMaybe<Array<VendorKind>>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  notes?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateWorkOrderInput = {
+  /** Tasks added to the order. */
+  addTasks?: InputMaybe<Array<WorkOrderTaskInput>>;
+  /** null unassigns. */
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  expectedVersion: Scalars['Int']['input'];
+  facilityId?: InputMaybe<Scalars['ID']['input']>;
+  priority?: InputMaybe<WorkOrderPriority>;
+  /** Tasks (WorkOrderTask ids) taken off the order. */
+  removeTasks?: InputMaybe<Array<Scalars['ID']['input']>>;
+  scheduledFor?: InputMaybe<Scalars['DateTime']['input']>;
+  takesVehicleOffRoad?: InputMaybe<Scalars['Boolean']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  vendorId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type User = {
@@ -1585,7 +2313,13 @@ export type Vehicle = {
   /** The latest fix received. */
   lastPosition?: Maybe<Position>;
   licensePlate?: Maybe<Scalars['String']['output']>;
+  /** Every schedule that covers it, most urgent first. */
+  maintenanceDue: Array<MaintenanceDue>;
+  /** The worst status of its schedules: OVERDUE, DUE_SOON or OK (also when it has none). */
+  maintenanceStatus: MaintenanceStatus;
   make: Scalars['String']['output'];
+  /** The readings of its meters, newest first; voided ones only when asked for. */
+  meterReadings: MeterReadingConnection;
   model: Scalars['String']['output'];
   name: Scalars['String']['output'];
   /** The fleet's own unit number, unique in the organization (e.g. V-042). */
@@ -1599,6 +2333,8 @@ export type Vehicle = {
    */
   positions: PositionConnection;
   retiredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Service tasks done on it, newest first. */
+  serviceHistory: ServiceRecordConnection;
   /** Highest allowed speed in km/h (alerts: SPEEDING), if set. */
   speedLimit?: Maybe<Scalars['Float']['output']>;
   status: VehicleStatus;
@@ -1612,6 +2348,8 @@ export type Vehicle = {
   version: Scalars['Int']['output'];
   /** 17 characters, unique in the organization. */
   vin: Scalars['String']['output'];
+  /** Its work orders, newest first. */
+  workOrders: WorkOrderConnection;
   year: Scalars['Int']['output'];
 };
 
@@ -1619,6 +2357,14 @@ export type Vehicle = {
 export type VehicleAssignmentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type VehicleMeterReadingsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeVoided?: InputMaybe<Scalars['Boolean']['input']>;
+  kind?: InputMaybe<MeterKind>;
 };
 
 
@@ -1633,6 +2379,12 @@ export type VehiclePositionsArgs = {
   from: Scalars['DateTime']['input'];
   maxPoints?: InputMaybe<Scalars['Int']['input']>;
   to: Scalars['DateTime']['input'];
+};
+
+
+export type VehicleServiceHistoryArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1654,6 +2406,13 @@ export type VehicleTripsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['DateTime']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type VehicleWorkOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WorkOrderFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /**
@@ -1769,6 +2528,242 @@ export type VehicleType =
   | 'TRUCK'
   | 'VAN';
 
+/** A business the fleet buys from: workshops that work orders are sent to, fuel stations, parts suppliers. */
+export type Vendor = {
+  __typename?: 'Vendor';
+  /** Inactive vendors stay on past records but are not offered for new ones. */
+  active: Scalars['Boolean']['output'];
+  address?: Maybe<Scalars['String']['output']>;
+  contactName?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  email?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kinds: Array<VendorKind>;
+  name: Scalars['String']['output'];
+  notes?: Maybe<Scalars['String']['output']>;
+  phone?: Maybe<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+  website?: Maybe<Scalars['String']['output']>;
+};
+
+export type VendorConnection = {
+  __typename?: 'VendorConnection';
+  edges: Array<VendorEdge>;
+  nodes: Array<Vendor>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type VendorEdge = {
+  __typename?: 'VendorEdge';
+  cursor: Scalars['String']['output'];
+  node: Vendor;
+};
+
+export type VendorFilter = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  kind?: InputMaybe<Array<VendorKind>>;
+  /** Part of the name, contact, email or phone. */
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a vendor does for the fleet; a vendor may do several. */
+export type VendorKind =
+  | 'DEALER'
+  | 'FUEL_STATION'
+  | 'OTHER'
+  | 'PARTS_SUPPLIER'
+  | 'TOWING'
+  | 'WORKSHOP';
+
+/**
+ * Work on one vehicle, in the organization's shop (a facility) or at a vendor: its tasks, the parts
+ * used and the labour spent, and what it all cost. Totals are summed exactly in the database, in
+ * the currency the order was opened in.
+ */
+export type WorkOrder = {
+  __typename?: 'WorkOrder';
+  assignee?: Maybe<WorkOrderAssignee>;
+  cancelledAt?: Maybe<Scalars['DateTime']['output']>;
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Notes on what was done, given at completion. */
+  completionNotes?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  description?: Maybe<Scalars['String']['output']>;
+  engineHoursIn?: Maybe<Scalars['Float']['output']>;
+  engineHoursOut?: Maybe<Scalars['Float']['output']>;
+  facility?: Maybe<Facility>;
+  id: Scalars['ID']['output'];
+  kind: WorkOrderKind;
+  labor: Array<WorkOrderLabor>;
+  laborTotal: Money;
+  /** Human-readable, unique in the organization: WO-000042. */
+  number: Scalars['String']['output'];
+  odometerIn?: Maybe<Scalars['Float']['output']>;
+  odometerOut?: Maybe<Scalars['Float']['output']>;
+  parts: Array<WorkOrderPart>;
+  partsTotal: Money;
+  priority: WorkOrderPriority;
+  scheduledFor?: Maybe<Scalars['DateTime']['output']>;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: WorkOrderStatus;
+  /** Why it was put on hold (ON_HOLD) or cancelled. */
+  statusReason?: Maybe<Scalars['String']['output']>;
+  /** While open, the vehicle is IN_SHOP (taken off the road); back ACTIVE when it completes or is cancelled. */
+  takesVehicleOffRoad: Scalars['Boolean']['output'];
+  tasks: Array<WorkOrderTask>;
+  title: Scalars['String']['output'];
+  total: Money;
+  updatedAt: Scalars['DateTime']['output'];
+  vehicle: Vehicle;
+  vendor?: Maybe<Vendor>;
+  version: Scalars['Int']['output'];
+};
+
+
+/**
+ * Work on one vehicle, in the organization's shop (a facility) or at a vendor: its tasks, the parts
+ * used and the labour spent, and what it all cost. Totals are summed exactly in the database, in
+ * the currency the order was opened in.
+ */
+export type WorkOrderOdometerInArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+
+/**
+ * Work on one vehicle, in the organization's shop (a facility) or at a vendor: its tasks, the parts
+ * used and the labour spent, and what it all cost. Totals are summed exactly in the database, in
+ * the currency the order was opened in.
+ */
+export type WorkOrderOdometerOutArgs = {
+  unit?: InputMaybe<DistanceUnit>;
+};
+
+/** Who works an order: a user of the organization (usually a MECHANIC). */
+export type WorkOrderAssignee = {
+  __typename?: 'WorkOrderAssignee';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type WorkOrderConnection = {
+  __typename?: 'WorkOrderConnection';
+  edges: Array<WorkOrderEdge>;
+  nodes: Array<WorkOrder>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WorkOrderEdge = {
+  __typename?: 'WorkOrderEdge';
+  cursor: Scalars['String']['output'];
+  node: WorkOrder;
+};
+
+export type WorkOrderFilter = {
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  facilityId?: InputMaybe<Scalars['ID']['input']>;
+  /** Opened at or after. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  kind?: InputMaybe<Array<WorkOrderKind>>;
+  priority?: InputMaybe<Array<WorkOrderPriority>>;
+  /** Part of the number (WO-000042, 42) or the title. */
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Array<WorkOrderStatus>>;
+  /** Opened before. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only orders nobody works yet. */
+  unassigned?: InputMaybe<Scalars['Boolean']['input']>;
+  vehicleIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  vendorId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type WorkOrderKind =
+  /** Damage from an accident. */
+  | 'ACCIDENT'
+  /** A repair of something found broken. */
+  | 'CORRECTIVE'
+  /** The repair of a defect reported in an inspection. */
+  | 'DEFECT'
+  /** Scheduled service (a maintenance schedule's task). */
+  | 'PREVENTIVE'
+  /** A manufacturer's recall campaign. */
+  | 'RECALL';
+
+export type WorkOrderLabor = {
+  __typename?: 'WorkOrderLabor';
+  /** hours x rate, rounded to the cent. */
+  amount: Money;
+  description?: Maybe<Scalars['String']['output']>;
+  hours: Scalars['Float']['output'];
+  id: Scalars['ID']['output'];
+  performedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Per hour. */
+  rate: Money;
+  /** The technician, when a user of the organization; otherwise `technicianName` (a vendor's). */
+  technician?: Maybe<WorkOrderAssignee>;
+  technicianName?: Maybe<Scalars['String']['output']>;
+};
+
+export type WorkOrderOrder = {
+  direction?: InputMaybe<SortDirection>;
+  field: WorkOrderOrderField;
+};
+
+export type WorkOrderOrderField =
+  | 'CREATED_AT'
+  | 'NUMBER'
+  | 'PRIORITY'
+  | 'SCHEDULED_FOR'
+  | 'UPDATED_AT';
+
+export type WorkOrderPart = {
+  __typename?: 'WorkOrderPart';
+  /** quantity x unitCost, rounded to the cent. */
+  amount: Money;
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  partNumber?: Maybe<Scalars['String']['output']>;
+  quantity: Scalars['Float']['output'];
+  unitCost: Money;
+};
+
+export type WorkOrderPriority =
+  | 'HIGH'
+  | 'LOW'
+  | 'NORMAL'
+  | 'URGENT';
+
+/**
+ * OPEN (created) -> IN_PROGRESS (startWorkOrder) <-> ON_HOLD (holdWorkOrder, startWorkOrder resumes)
+ * -> COMPLETED (completeWorkOrder); OPEN, IN_PROGRESS and ON_HOLD -> CANCELLED (cancelWorkOrder).
+ * Other moves are refused with CONFLICT.
+ */
+export type WorkOrderStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'IN_PROGRESS'
+  | 'ON_HOLD'
+  | 'OPEN';
+
+/** A service task done by the order; completing the order counts it as done on the vehicle. */
+export type WorkOrderTask = {
+  __typename?: 'WorkOrderTask';
+  id: Scalars['ID']['output'];
+  notes?: Maybe<Scalars['String']['output']>;
+  /** The schedule that made the task due, when the order was opened for it. */
+  schedule?: Maybe<MaintenanceSchedule>;
+  task: ServiceTask;
+};
+
+export type WorkOrderTaskInput = {
+  notes?: InputMaybe<Scalars['String']['input']>;
+  scheduleId?: InputMaybe<Scalars['ID']['input']>;
+  taskId: Scalars['ID']['input'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1842,6 +2837,8 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AddWorkOrderLaborInput: AddWorkOrderLaborInput;
+  AddWorkOrderPartInput: AddWorkOrderPartInput;
   Alert: ResolverTypeWrapper<AlertParent>;
   AlertConnection: ResolverTypeWrapper<AlertConnectionParent>;
   AlertEdge: ResolverTypeWrapper<Omit<AlertEdge, 'node'> & { node: ResolversTypes['Alert'] }>;
@@ -1861,13 +2858,18 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BoundingBoxInput: BoundingBoxInput;
   ClientErrorInput: ClientErrorInput;
+  CompleteWorkOrderInput: CompleteWorkOrderInput;
   Coordinate: ResolverTypeWrapper<Coordinate>;
   CoordinateInput: CoordinateInput;
   CreateDriverInput: CreateDriverInput;
   CreateFacilityInput: CreateFacilityInput;
   CreateGeofenceInput: CreateGeofenceInput;
+  CreateMaintenanceScheduleInput: CreateMaintenanceScheduleInput;
+  CreateServiceTaskInput: CreateServiceTaskInput;
   CreateUserInput: CreateUserInput;
   CreateVehicleInput: CreateVehicleInput;
+  CreateVendorInput: CreateVendorInput;
+  CreateWorkOrderInput: CreateWorkOrderInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeviceToken: ResolverTypeWrapper<Omit<DeviceToken, 'vehicle'> & { vehicle: ResolversTypes['Vehicle'] }>;
   DistanceUnit: DistanceUnit;
@@ -1900,7 +2902,24 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LastServiceInput: LastServiceInput;
+  MaintenanceDue: ResolverTypeWrapper<MaintenanceDueParent>;
+  MaintenanceDueConnection: ResolverTypeWrapper<MaintenanceDueConnectionParent>;
+  MaintenanceDueEdge: ResolverTypeWrapper<Omit<MaintenanceDueEdge, 'node'> & { node: ResolversTypes['MaintenanceDue'] }>;
+  MaintenanceDueFilter: MaintenanceDueFilter;
   MaintenanceMode: ResolverTypeWrapper<MaintenanceModeParent>;
+  MaintenanceSchedule: ResolverTypeWrapper<MaintenanceScheduleParent>;
+  MaintenanceScheduleConnection: ResolverTypeWrapper<MaintenanceScheduleConnectionParent>;
+  MaintenanceScheduleEdge: ResolverTypeWrapper<Omit<MaintenanceScheduleEdge, 'node'> & { node: ResolversTypes['MaintenanceSchedule'] }>;
+  MaintenanceScheduleFilter: MaintenanceScheduleFilter;
+  MaintenanceStatus: MaintenanceStatus;
+  MeterKind: MeterKind;
+  MeterReading: ResolverTypeWrapper<MeterReadingParent>;
+  MeterReadingConnection: ResolverTypeWrapper<MeterReadingConnectionParent>;
+  MeterReadingEdge: ResolverTypeWrapper<Omit<MeterReadingEdge, 'node'> & { node: ResolversTypes['MeterReading'] }>;
+  MeterReadingSource: MeterReadingSource;
+  Money: ResolverTypeWrapper<Money>;
+  MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Organization: ResolverTypeWrapper<OrganizationParent>;
   OrganizationSettings: ResolverTypeWrapper<OrganizationSettings>;
@@ -1911,11 +2930,19 @@ export type ResolversTypes = {
   PositionInput: PositionInput;
   PositionRejection: PositionRejection;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordMeterReadingInput: RecordMeterReadingInput;
   RecordPositionsPayload: ResolverTypeWrapper<RecordPositionsPayload>;
   RejectedPosition: ResolverTypeWrapper<RejectedPosition>;
   Role: Role;
+  ServiceRecord: ResolverTypeWrapper<ServiceRecordParent>;
+  ServiceRecordConnection: ResolverTypeWrapper<ServiceRecordConnectionParent>;
+  ServiceRecordEdge: ResolverTypeWrapper<Omit<ServiceRecordEdge, 'node'> & { node: ResolversTypes['ServiceRecord'] }>;
+  ServiceTask: ResolverTypeWrapper<ServiceTaskParent>;
+  ServiceTaskConnection: ResolverTypeWrapper<ServiceTaskConnectionParent>;
+  ServiceTaskEdge: ResolverTypeWrapper<Omit<ServiceTaskEdge, 'node'> & { node: ResolversTypes['ServiceTask'] }>;
   SortDirection: SortDirection;
   SpeedUnit: SpeedUnit;
+  StartWorkOrderInput: StartWorkOrderInput;
   Stop: ResolverTypeWrapper<StopParent>;
   StopConnection: ResolverTypeWrapper<StopConnectionParent>;
   StopEdge: ResolverTypeWrapper<Omit<StopEdge, 'node'> & { node: ResolversTypes['Stop'] }>;
@@ -1929,9 +2956,13 @@ export type ResolversTypes = {
   UpdateDriverInput: UpdateDriverInput;
   UpdateFacilityInput: UpdateFacilityInput;
   UpdateGeofenceInput: UpdateGeofenceInput;
+  UpdateMaintenanceScheduleInput: UpdateMaintenanceScheduleInput;
   UpdateOrganizationSettingsInput: UpdateOrganizationSettingsInput;
+  UpdateServiceTaskInput: UpdateServiceTaskInput;
   UpdateUserInput: UpdateUserInput;
   UpdateVehicleInput: UpdateVehicleInput;
+  UpdateVendorInput: UpdateVendorInput;
+  UpdateWorkOrderInput: UpdateWorkOrderInput;
   User: ResolverTypeWrapper<UserParent>;
   UserConnection: ResolverTypeWrapper<UserConnectionParent>;
   UserCredentials: ResolverTypeWrapper<UserCredentialsParent>;
@@ -1954,10 +2985,31 @@ export type ResolversTypes = {
   VehicleStatus: VehicleStatus;
   VehicleStatusCount: ResolverTypeWrapper<VehicleStatusCount>;
   VehicleType: VehicleType;
+  Vendor: ResolverTypeWrapper<VendorParent>;
+  VendorConnection: ResolverTypeWrapper<VendorConnectionParent>;
+  VendorEdge: ResolverTypeWrapper<Omit<VendorEdge, 'node'> & { node: ResolversTypes['Vendor'] }>;
+  VendorFilter: VendorFilter;
+  VendorKind: VendorKind;
+  WorkOrder: ResolverTypeWrapper<WorkOrderParent>;
+  WorkOrderAssignee: ResolverTypeWrapper<WorkOrderAssigneeParent>;
+  WorkOrderConnection: ResolverTypeWrapper<WorkOrderConnectionParent>;
+  WorkOrderEdge: ResolverTypeWrapper<Omit<WorkOrderEdge, 'node'> & { node: ResolversTypes['WorkOrder'] }>;
+  WorkOrderFilter: WorkOrderFilter;
+  WorkOrderKind: WorkOrderKind;
+  WorkOrderLabor: ResolverTypeWrapper<WorkOrderLaborParent>;
+  WorkOrderOrder: WorkOrderOrder;
+  WorkOrderOrderField: WorkOrderOrderField;
+  WorkOrderPart: ResolverTypeWrapper<WorkOrderPartParent>;
+  WorkOrderPriority: WorkOrderPriority;
+  WorkOrderStatus: WorkOrderStatus;
+  WorkOrderTask: ResolverTypeWrapper<WorkOrderTaskParent>;
+  WorkOrderTaskInput: WorkOrderTaskInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AddWorkOrderLaborInput: AddWorkOrderLaborInput;
+  AddWorkOrderPartInput: AddWorkOrderPartInput;
   Alert: AlertParent;
   AlertConnection: AlertConnectionParent;
   AlertEdge: Omit<AlertEdge, 'node'> & { node: ResolversParentTypes['Alert'] };
@@ -1973,13 +3025,18 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   BoundingBoxInput: BoundingBoxInput;
   ClientErrorInput: ClientErrorInput;
+  CompleteWorkOrderInput: CompleteWorkOrderInput;
   Coordinate: Coordinate;
   CoordinateInput: CoordinateInput;
   CreateDriverInput: CreateDriverInput;
   CreateFacilityInput: CreateFacilityInput;
   CreateGeofenceInput: CreateGeofenceInput;
+  CreateMaintenanceScheduleInput: CreateMaintenanceScheduleInput;
+  CreateServiceTaskInput: CreateServiceTaskInput;
   CreateUserInput: CreateUserInput;
   CreateVehicleInput: CreateVehicleInput;
+  CreateVendorInput: CreateVendorInput;
+  CreateWorkOrderInput: CreateWorkOrderInput;
   DateTime: Scalars['DateTime']['output'];
   DeviceToken: Omit<DeviceToken, 'vehicle'> & { vehicle: ResolversParentTypes['Vehicle'] };
   Driver: DriverParent;
@@ -2004,7 +3061,21 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  LastServiceInput: LastServiceInput;
+  MaintenanceDue: MaintenanceDueParent;
+  MaintenanceDueConnection: MaintenanceDueConnectionParent;
+  MaintenanceDueEdge: Omit<MaintenanceDueEdge, 'node'> & { node: ResolversParentTypes['MaintenanceDue'] };
+  MaintenanceDueFilter: MaintenanceDueFilter;
   MaintenanceMode: MaintenanceModeParent;
+  MaintenanceSchedule: MaintenanceScheduleParent;
+  MaintenanceScheduleConnection: MaintenanceScheduleConnectionParent;
+  MaintenanceScheduleEdge: Omit<MaintenanceScheduleEdge, 'node'> & { node: ResolversParentTypes['MaintenanceSchedule'] };
+  MaintenanceScheduleFilter: MaintenanceScheduleFilter;
+  MeterReading: MeterReadingParent;
+  MeterReadingConnection: MeterReadingConnectionParent;
+  MeterReadingEdge: Omit<MeterReadingEdge, 'node'> & { node: ResolversParentTypes['MeterReading'] };
+  Money: Money;
+  MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
   Organization: OrganizationParent;
   OrganizationSettings: OrganizationSettings;
@@ -2014,8 +3085,16 @@ export type ResolversParentTypes = {
   PositionEdge: Omit<PositionEdge, 'node'> & { node: ResolversParentTypes['Position'] };
   PositionInput: PositionInput;
   Query: Record<PropertyKey, never>;
+  RecordMeterReadingInput: RecordMeterReadingInput;
   RecordPositionsPayload: RecordPositionsPayload;
   RejectedPosition: RejectedPosition;
+  ServiceRecord: ServiceRecordParent;
+  ServiceRecordConnection: ServiceRecordConnectionParent;
+  ServiceRecordEdge: Omit<ServiceRecordEdge, 'node'> & { node: ResolversParentTypes['ServiceRecord'] };
+  ServiceTask: ServiceTaskParent;
+  ServiceTaskConnection: ServiceTaskConnectionParent;
+  ServiceTaskEdge: Omit<ServiceTaskEdge, 'node'> & { node: ResolversParentTypes['ServiceTask'] };
+  StartWorkOrderInput: StartWorkOrderInput;
   Stop: StopParent;
   StopConnection: StopConnectionParent;
   StopEdge: Omit<StopEdge, 'node'> & { node: ResolversParentTypes['Stop'] };
@@ -2028,9 +3107,13 @@ export type ResolversParentTypes = {
   UpdateDriverInput: UpdateDriverInput;
   UpdateFacilityInput: UpdateFacilityInput;
   UpdateGeofenceInput: UpdateGeofenceInput;
+  UpdateMaintenanceScheduleInput: UpdateMaintenanceScheduleInput;
   UpdateOrganizationSettingsInput: UpdateOrganizationSettingsInput;
+  UpdateServiceTaskInput: UpdateServiceTaskInput;
   UpdateUserInput: UpdateUserInput;
   UpdateVehicleInput: UpdateVehicleInput;
+  UpdateVendorInput: UpdateVendorInput;
+  UpdateWorkOrderInput: UpdateWorkOrderInput;
   User: UserParent;
   UserConnection: UserConnectionParent;
   UserCredentials: UserCredentialsParent;
@@ -2048,6 +3131,20 @@ export type ResolversParentTypes = {
   VehicleOrder: VehicleOrder;
   VehiclePosition: VehiclePositionParent;
   VehicleStatusCount: VehicleStatusCount;
+  Vendor: VendorParent;
+  VendorConnection: VendorConnectionParent;
+  VendorEdge: Omit<VendorEdge, 'node'> & { node: ResolversParentTypes['Vendor'] };
+  VendorFilter: VendorFilter;
+  WorkOrder: WorkOrderParent;
+  WorkOrderAssignee: WorkOrderAssigneeParent;
+  WorkOrderConnection: WorkOrderConnectionParent;
+  WorkOrderEdge: Omit<WorkOrderEdge, 'node'> & { node: ResolversParentTypes['WorkOrder'] };
+  WorkOrderFilter: WorkOrderFilter;
+  WorkOrderLabor: WorkOrderLaborParent;
+  WorkOrderOrder: WorkOrderOrder;
+  WorkOrderPart: WorkOrderPartParent;
+  WorkOrderTask: WorkOrderTaskParent;
+  WorkOrderTaskInput: WorkOrderTaskInput;
 };
 
 export type AlertResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Alert'] = ResolversParentTypes['Alert']> = {
@@ -2056,6 +3153,7 @@ export type AlertResolvers<ContextType = GraphQLContext, ParentType extends Reso
   geofence?: Resolver<Maybe<ResolversTypes['Geofence']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['AlertKind'], ParentType, ContextType>;
+  maintenanceSchedule?: Resolver<Maybe<ResolversTypes['MaintenanceSchedule']>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   raisedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2199,7 +3297,10 @@ export type FeatureFlagResolvers<ContextType = GraphQLContext, ParentType extend
 export type FleetSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FleetSummary'] = ResolversParentTypes['FleetSummary']> = {
   activeAssignments?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   activeDrivers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  dueSoonMaintenance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   openAlerts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openWorkOrders?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdueMaintenance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   totalVehicles?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   vehiclesByStatus?: Resolver<Array<ResolversTypes['VehicleStatusCount']>, ParentType, ContextType>;
 };
@@ -2261,6 +3362,32 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type MaintenanceDueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceDue'] = ResolversParentTypes['MaintenanceDue']> = {
+  daysRemaining?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  distanceRemaining?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<MaintenanceDueDistanceRemainingArgs, 'unit'>>;
+  dueAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  dueAtEngineHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  dueAtOdometer?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<MaintenanceDueDueAtOdometerArgs, 'unit'>>;
+  engineHoursRemaining?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lastService?: Resolver<Maybe<ResolversTypes['ServiceRecord']>, ParentType, ContextType>;
+  schedule?: Resolver<ResolversTypes['MaintenanceSchedule'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MaintenanceStatus'], ParentType, ContextType>;
+  task?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType>;
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
+};
+
+export type MaintenanceDueConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceDueConnection'] = ResolversParentTypes['MaintenanceDueConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MaintenanceDueEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MaintenanceDue']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MaintenanceDueEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceDueEdge'] = ResolversParentTypes['MaintenanceDueEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MaintenanceDue'], ParentType, ContextType>;
+};
+
 export type MaintenanceModeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceMode'] = ResolversParentTypes['MaintenanceMode']> = {
   enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2268,25 +3395,98 @@ export type MaintenanceModeResolvers<ContextType = GraphQLContext, ParentType ex
   since?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type MaintenanceScheduleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceSchedule'] = ResolversParentTypes['MaintenanceSchedule']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dueSoonDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  dueSoonDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<MaintenanceScheduleDueSoonDistanceArgs, 'unit'>>;
+  dueSoonEngineHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  intervalDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  intervalDistance?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<MaintenanceScheduleIntervalDistanceArgs, 'unit'>>;
+  intervalEngineHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  task?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  vehicle?: Resolver<Maybe<ResolversTypes['Vehicle']>, ParentType, ContextType>;
+  vehicleType?: Resolver<Maybe<ResolversTypes['VehicleType']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MaintenanceScheduleConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceScheduleConnection'] = ResolversParentTypes['MaintenanceScheduleConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MaintenanceScheduleEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MaintenanceSchedule']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MaintenanceScheduleEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MaintenanceScheduleEdge'] = ResolversParentTypes['MaintenanceScheduleEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MaintenanceSchedule'], ParentType, ContextType>;
+};
+
+export type MeterReadingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MeterReading'] = ResolversParentTypes['MeterReading']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['MeterKind'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  replacement?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['MeterReadingSource'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['Float'], ParentType, ContextType, RequireFields<MeterReadingValueArgs, 'unit'>>;
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
+  voidReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  voidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  workOrder?: Resolver<Maybe<ResolversTypes['WorkOrder']>, ParentType, ContextType>;
+};
+
+export type MeterReadingConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MeterReadingConnection'] = ResolversParentTypes['MeterReadingConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MeterReadingEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['MeterReading']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MeterReadingEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MeterReadingEdge'] = ResolversParentTypes['MeterReadingEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MeterReading'], ParentType, ContextType>;
+};
+
+export type MoneyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
+  amount?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acknowledgeAlert?: Resolver<ResolversTypes['Alert'], ParentType, ContextType, RequireFields<MutationAcknowledgeAlertArgs, 'id'>>;
+  addWorkOrderLabor?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationAddWorkOrderLaborArgs, 'input' | 'workOrderId'>>;
+  addWorkOrderPart?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationAddWorkOrderPartArgs, 'input' | 'workOrderId'>>;
   assignDriver?: Resolver<ResolversTypes['VehicleAssignment'], ParentType, ContextType, RequireFields<MutationAssignDriverArgs, 'input'>>;
   cancelAssignment?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationCancelAssignmentArgs, 'id'>>;
+  cancelWorkOrder?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationCancelWorkOrderArgs, 'id' | 'reason'>>;
   changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
+  completeWorkOrder?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationCompleteWorkOrderArgs, 'id'>>;
   createDriver?: Resolver<ResolversTypes['Driver'], ParentType, ContextType, RequireFields<MutationCreateDriverArgs, 'input'>>;
   createFacility?: Resolver<ResolversTypes['Facility'], ParentType, ContextType, RequireFields<MutationCreateFacilityArgs, 'input'>>;
   createGeofence?: Resolver<ResolversTypes['Geofence'], ParentType, ContextType, RequireFields<MutationCreateGeofenceArgs, 'input'>>;
+  createMaintenanceSchedule?: Resolver<ResolversTypes['MaintenanceSchedule'], ParentType, ContextType, RequireFields<MutationCreateMaintenanceScheduleArgs, 'input'>>;
+  createServiceTask?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType, RequireFields<MutationCreateServiceTaskArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['UserCredentials'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   createVehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType, RequireFields<MutationCreateVehicleArgs, 'input'>>;
+  createVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationCreateVendorArgs, 'input'>>;
+  createWorkOrder?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationCreateWorkOrderArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deleteGeofence?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteGeofenceArgs, 'id'>>;
+  deleteMaintenanceSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteMaintenanceScheduleArgs, 'id'>>;
   endAssignment?: Resolver<ResolversTypes['VehicleAssignment'], ParentType, ContextType, RequireFields<MutationEndAssignmentArgs, 'id'>>;
+  holdWorkOrder?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationHoldWorkOrderArgs, 'id' | 'reason'>>;
   issueDeviceToken?: Resolver<ResolversTypes['DeviceToken'], ParentType, ContextType, RequireFields<MutationIssueDeviceTokenArgs, 'vehicleId'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'email' | 'password'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   reactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationReactivateUserArgs, 'id'>>;
+  recordMeterReading?: Resolver<ResolversTypes['MeterReading'], ParentType, ContextType, RequireFields<MutationRecordMeterReadingArgs, 'input'>>;
   recordPositions?: Resolver<ResolversTypes['RecordPositionsPayload'], ParentType, ContextType, RequireFields<MutationRecordPositionsArgs, 'input'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
+  removeWorkOrderLine?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationRemoveWorkOrderLineArgs, 'id'>>;
   reportClientError?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationReportClientErrorArgs, 'input'>>;
   resetUserPassword?: Resolver<ResolversTypes['UserCredentials'], ParentType, ContextType, RequireFields<MutationResetUserPasswordArgs, 'id'>>;
   resolveAlert?: Resolver<ResolversTypes['Alert'], ParentType, ContextType, RequireFields<MutationResolveAlertArgs, 'id'>>;
@@ -2294,12 +3494,18 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   revokeDeviceToken?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeDeviceTokenArgs, 'vehicleId'>>;
   setFeatureFlag?: Resolver<ResolversTypes['FeatureFlag'], ParentType, ContextType, RequireFields<MutationSetFeatureFlagArgs, 'enabled' | 'name'>>;
   setMaintenanceMode?: Resolver<ResolversTypes['MaintenanceMode'], ParentType, ContextType, RequireFields<MutationSetMaintenanceModeArgs, 'enabled'>>;
+  startWorkOrder?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationStartWorkOrderArgs, 'id'>>;
   updateDriver?: Resolver<ResolversTypes['Driver'], ParentType, ContextType, RequireFields<MutationUpdateDriverArgs, 'id' | 'input'>>;
   updateFacility?: Resolver<ResolversTypes['Facility'], ParentType, ContextType, RequireFields<MutationUpdateFacilityArgs, 'id' | 'input'>>;
   updateGeofence?: Resolver<ResolversTypes['Geofence'], ParentType, ContextType, RequireFields<MutationUpdateGeofenceArgs, 'id' | 'input'>>;
+  updateMaintenanceSchedule?: Resolver<ResolversTypes['MaintenanceSchedule'], ParentType, ContextType, RequireFields<MutationUpdateMaintenanceScheduleArgs, 'id' | 'input'>>;
   updateOrganizationSettings?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationSettingsArgs, 'input'>>;
+  updateServiceTask?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType, RequireFields<MutationUpdateServiceTaskArgs, 'id' | 'input'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'id' | 'input'>>;
   updateVehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType, RequireFields<MutationUpdateVehicleArgs, 'id' | 'input'>>;
+  updateVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationUpdateVendorArgs, 'id' | 'input'>>;
+  updateWorkOrder?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType, RequireFields<MutationUpdateWorkOrderArgs, 'id' | 'input'>>;
+  voidMeterReading?: Resolver<ResolversTypes['MeterReading'], ParentType, ContextType, RequireFields<MutationVoidMeterReadingArgs, 'id'>>;
 };
 
 export type OrganizationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization']> = {
@@ -2311,6 +3517,7 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
 };
 
 export type OrganizationSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationSettings'] = ResolversParentTypes['OrganizationSettings']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   vinCheckDigitRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
@@ -2364,14 +3571,23 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   geofence?: Resolver<Maybe<ResolversTypes['Geofence']>, ParentType, ContextType, RequireFields<QueryGeofenceArgs, 'id'>>;
   geofenceEvents?: Resolver<ResolversTypes['GeofenceEventConnection'], ParentType, ContextType, Partial<QueryGeofenceEventsArgs>>;
   geofences?: Resolver<ResolversTypes['GeofenceConnection'], ParentType, ContextType, Partial<QueryGeofencesArgs>>;
+  maintenanceDue?: Resolver<ResolversTypes['MaintenanceDueConnection'], ParentType, ContextType, RequireFields<QueryMaintenanceDueArgs, 'distanceUnit'>>;
   maintenanceMode?: Resolver<ResolversTypes['MaintenanceMode'], ParentType, ContextType>;
+  maintenanceSchedule?: Resolver<Maybe<ResolversTypes['MaintenanceSchedule']>, ParentType, ContextType, RequireFields<QueryMaintenanceScheduleArgs, 'id'>>;
+  maintenanceSchedules?: Resolver<ResolversTypes['MaintenanceScheduleConnection'], ParentType, ContextType, Partial<QueryMaintenanceSchedulesArgs>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  serviceTask?: Resolver<Maybe<ResolversTypes['ServiceTask']>, ParentType, ContextType, RequireFields<QueryServiceTaskArgs, 'id'>>;
+  serviceTasks?: Resolver<ResolversTypes['ServiceTaskConnection'], ParentType, ContextType, Partial<QueryServiceTasksArgs>>;
   trip?: Resolver<Maybe<ResolversTypes['Trip']>, ParentType, ContextType, RequireFields<QueryTripArgs, 'id'>>;
   trips?: Resolver<ResolversTypes['TripConnection'], ParentType, ContextType, Partial<QueryTripsArgs>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
   vehicle?: Resolver<Maybe<ResolversTypes['Vehicle']>, ParentType, ContextType, RequireFields<QueryVehicleArgs, 'id'>>;
   vehicles?: Resolver<ResolversTypes['VehicleConnection'], ParentType, ContextType, Partial<QueryVehiclesArgs>>;
+  vendor?: Resolver<Maybe<ResolversTypes['Vendor']>, ParentType, ContextType, RequireFields<QueryVendorArgs, 'id'>>;
+  vendors?: Resolver<ResolversTypes['VendorConnection'], ParentType, ContextType, Partial<QueryVendorsArgs>>;
+  workOrder?: Resolver<Maybe<ResolversTypes['WorkOrder']>, ParentType, ContextType, RequireFields<QueryWorkOrderArgs, 'id'>>;
+  workOrders?: Resolver<ResolversTypes['WorkOrderConnection'], ParentType, ContextType, Partial<QueryWorkOrdersArgs>>;
 };
 
 export type RecordPositionsPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RecordPositionsPayload'] = ResolversParentTypes['RecordPositionsPayload']> = {
@@ -2384,6 +3600,49 @@ export type RejectedPositionResolvers<ContextType = GraphQLContext, ParentType e
   code?: Resolver<ResolversTypes['PositionRejection'], ParentType, ContextType>;
   index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ServiceRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceRecord'] = ResolversParentTypes['ServiceRecord']> = {
+  engineHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  odometer?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<ServiceRecordOdometerArgs, 'unit'>>;
+  performedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  task?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType>;
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
+  workOrder?: Resolver<Maybe<ResolversTypes['WorkOrder']>, ParentType, ContextType>;
+};
+
+export type ServiceRecordConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceRecordConnection'] = ResolversParentTypes['ServiceRecordConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ServiceRecordEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ServiceRecord']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ServiceRecordEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceRecordEdge'] = ResolversParentTypes['ServiceRecordEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ServiceRecord'], ParentType, ContextType>;
+};
+
+export type ServiceTaskResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceTask'] = ResolversParentTypes['ServiceTask']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ServiceTaskConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceTaskConnection'] = ResolversParentTypes['ServiceTaskConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ServiceTaskEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ServiceTask']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ServiceTaskEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceTaskEdge'] = ResolversParentTypes['ServiceTaskEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType>;
 };
 
 export type StopResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Stop'] = ResolversParentTypes['Stop']> = {
@@ -2489,13 +3748,17 @@ export type VehicleResolvers<ContextType = GraphQLContext, ParentType extends Re
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastPosition?: Resolver<Maybe<ResolversTypes['Position']>, ParentType, ContextType>;
   licensePlate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maintenanceDue?: Resolver<Array<ResolversTypes['MaintenanceDue']>, ParentType, ContextType>;
+  maintenanceStatus?: Resolver<ResolversTypes['MaintenanceStatus'], ParentType, ContextType>;
   make?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  meterReadings?: Resolver<ResolversTypes['MeterReadingConnection'], ParentType, ContextType, RequireFields<VehicleMeterReadingsArgs, 'includeVoided'>>;
   model?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   odometer?: Resolver<ResolversTypes['Float'], ParentType, ContextType, RequireFields<VehicleOdometerArgs, 'unit'>>;
   positions?: Resolver<ResolversTypes['PositionConnection'], ParentType, ContextType, RequireFields<VehiclePositionsArgs, 'from' | 'to'>>;
   retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  serviceHistory?: Resolver<ResolversTypes['ServiceRecordConnection'], ParentType, ContextType, Partial<VehicleServiceHistoryArgs>>;
   speedLimit?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<VehicleSpeedLimitArgs, 'unit'>>;
   status?: Resolver<ResolversTypes['VehicleStatus'], ParentType, ContextType>;
   stops?: Resolver<ResolversTypes['StopConnection'], ParentType, ContextType, Partial<VehicleStopsArgs>>;
@@ -2504,6 +3767,7 @@ export type VehicleResolvers<ContextType = GraphQLContext, ParentType extends Re
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   vin?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  workOrders?: Resolver<ResolversTypes['WorkOrderConnection'], ParentType, ContextType, Partial<VehicleWorkOrdersArgs>>;
   year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
@@ -2559,6 +3823,112 @@ export type VehicleStatusCountResolvers<ContextType = GraphQLContext, ParentType
   status?: Resolver<ResolversTypes['VehicleStatus'], ParentType, ContextType>;
 };
 
+export type VendorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  contactName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kinds?: Resolver<Array<ResolversTypes['VendorKind']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type VendorConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['VendorConnection'] = ResolversParentTypes['VendorConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['VendorEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Vendor']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type VendorEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['VendorEdge'] = ResolversParentTypes['VendorEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType>;
+};
+
+export type WorkOrderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrder'] = ResolversParentTypes['WorkOrder']> = {
+  assignee?: Resolver<Maybe<ResolversTypes['WorkOrderAssignee']>, ParentType, ContextType>;
+  cancelledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  completionNotes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  engineHoursIn?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  engineHoursOut?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  facility?: Resolver<Maybe<ResolversTypes['Facility']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['WorkOrderKind'], ParentType, ContextType>;
+  labor?: Resolver<Array<ResolversTypes['WorkOrderLabor']>, ParentType, ContextType>;
+  laborTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  odometerIn?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<WorkOrderOdometerInArgs, 'unit'>>;
+  odometerOut?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<WorkOrderOdometerOutArgs, 'unit'>>;
+  parts?: Resolver<Array<ResolversTypes['WorkOrderPart']>, ParentType, ContextType>;
+  partsTotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['WorkOrderPriority'], ParentType, ContextType>;
+  scheduledFor?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WorkOrderStatus'], ParentType, ContextType>;
+  statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  takesVehicleOffRoad?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  tasks?: Resolver<Array<ResolversTypes['WorkOrderTask']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
+  vendor?: Resolver<Maybe<ResolversTypes['Vendor']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WorkOrderAssigneeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrderAssignee'] = ResolversParentTypes['WorkOrderAssignee']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WorkOrderConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrderConnection'] = ResolversParentTypes['WorkOrderConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WorkOrderEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['WorkOrder']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WorkOrderEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrderEdge'] = ResolversParentTypes['WorkOrderEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WorkOrder'], ParentType, ContextType>;
+};
+
+export type WorkOrderLaborResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrderLabor'] = ResolversParentTypes['WorkOrderLabor']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hours?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  performedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  rate?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  technician?: Resolver<Maybe<ResolversTypes['WorkOrderAssignee']>, ParentType, ContextType>;
+  technicianName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type WorkOrderPartResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrderPart'] = ResolversParentTypes['WorkOrderPart']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  partNumber?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  unitCost?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type WorkOrderTaskResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkOrderTask'] = ResolversParentTypes['WorkOrderTask']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  schedule?: Resolver<Maybe<ResolversTypes['MaintenanceSchedule']>, ParentType, ContextType>;
+  task?: Resolver<ResolversTypes['ServiceTask'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   Alert?: AlertResolvers<ContextType>;
   AlertConnection?: AlertConnectionResolvers<ContextType>;
@@ -2586,7 +3956,17 @@ export type Resolvers<ContextType = GraphQLContext> = {
   GeofenceEventConnection?: GeofenceEventConnectionResolvers<ContextType>;
   GeofenceEventEdge?: GeofenceEventEdgeResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  MaintenanceDue?: MaintenanceDueResolvers<ContextType>;
+  MaintenanceDueConnection?: MaintenanceDueConnectionResolvers<ContextType>;
+  MaintenanceDueEdge?: MaintenanceDueEdgeResolvers<ContextType>;
   MaintenanceMode?: MaintenanceModeResolvers<ContextType>;
+  MaintenanceSchedule?: MaintenanceScheduleResolvers<ContextType>;
+  MaintenanceScheduleConnection?: MaintenanceScheduleConnectionResolvers<ContextType>;
+  MaintenanceScheduleEdge?: MaintenanceScheduleEdgeResolvers<ContextType>;
+  MeterReading?: MeterReadingResolvers<ContextType>;
+  MeterReadingConnection?: MeterReadingConnectionResolvers<ContextType>;
+  MeterReadingEdge?: MeterReadingEdgeResolvers<ContextType>;
+  Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   OrganizationSettings?: OrganizationSettingsResolvers<ContextType>;
@@ -2597,6 +3977,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Query?: QueryResolvers<ContextType>;
   RecordPositionsPayload?: RecordPositionsPayloadResolvers<ContextType>;
   RejectedPosition?: RejectedPositionResolvers<ContextType>;
+  ServiceRecord?: ServiceRecordResolvers<ContextType>;
+  ServiceRecordConnection?: ServiceRecordConnectionResolvers<ContextType>;
+  ServiceRecordEdge?: ServiceRecordEdgeResolvers<ContextType>;
+  ServiceTask?: ServiceTaskResolvers<ContextType>;
+  ServiceTaskConnection?: ServiceTaskConnectionResolvers<ContextType>;
+  ServiceTaskEdge?: ServiceTaskEdgeResolvers<ContextType>;
   Stop?: StopResolvers<ContextType>;
   StopConnection?: StopConnectionResolvers<ContextType>;
   StopEdge?: StopEdgeResolvers<ContextType>;
@@ -2617,5 +4003,15 @@ export type Resolvers<ContextType = GraphQLContext> = {
   VehicleEdge?: VehicleEdgeResolvers<ContextType>;
   VehiclePosition?: VehiclePositionResolvers<ContextType>;
   VehicleStatusCount?: VehicleStatusCountResolvers<ContextType>;
+  Vendor?: VendorResolvers<ContextType>;
+  VendorConnection?: VendorConnectionResolvers<ContextType>;
+  VendorEdge?: VendorEdgeResolvers<ContextType>;
+  WorkOrder?: WorkOrderResolvers<ContextType>;
+  WorkOrderAssignee?: WorkOrderAssigneeResolvers<ContextType>;
+  WorkOrderConnection?: WorkOrderConnectionResolvers<ContextType>;
+  WorkOrderEdge?: WorkOrderEdgeResolvers<ContextType>;
+  WorkOrderLabor?: WorkOrderLaborResolvers<ContextType>;
+  WorkOrderPart?: WorkOrderPartResolvers<ContextType>;
+  WorkOrderTask?: WorkOrderTaskResolvers<ContextType>;
 };
 

@@ -9,12 +9,16 @@ import { fleetModule } from './fleet/module.js'
 import { geofencesModule } from './geofences/module.js'
 import type { PermissionMatrix } from './identity/permissions.js'
 import { identityModule } from './identity/module.js'
+import { maintenanceSchedulesModule } from './maintenance-schedules/module.js'
 import type { ConstraintMeaning } from '../errors.js'
-import type { DomainModule, FeatureDefinition } from './module.js'
+import { metersModule } from './meters/module.js'
+import type { DomainModule, FeatureDefinition, ModuleJob } from './module.js'
 import { operationsModule } from './operations/module.js'
 import { organizationsModule } from './organizations/module.js'
 import { telematicsModule } from './telematics/module.js'
 import { vehiclesModule } from './vehicles/module.js'
+import { vendorsModule } from './vendors/module.js'
+import { workOrdersModule } from './work-orders/module.js'
 
 // The domain modules, one line each (src/modules/<name>/module.ts declares everything about one),
 // and what the rest of the service reads from them, assembled: resolvers, per-request loaders,
@@ -33,7 +37,11 @@ export const modules = [
   telematicsModule,
   geofencesModule,
   alertsModule,
-  operationsModule
+  metersModule,
+  operationsModule,
+  vendorsModule,
+  maintenanceSchedulesModule,
+  workOrdersModule
 ] as const satisfies readonly DomainModule[]
 
 /** Merges the modules' records, refusing a key two of them declare. */
@@ -68,6 +76,9 @@ export const FEATURES: Record<string, FeatureDefinition> = mergeDeclared<Feature
 export const constraintMeanings: Record<string, ConstraintMeaning> = mergeDeclared<ConstraintMeaning>('constraint', modules.map((m) => [m.name, 'constraints' in m ? m.constraints : undefined]))
 
 export const moduleResolvers: Resolvers[] = modules.map((m) => m.resolvers)
+
+/** The modules' background jobs (src/plugins/jobs.ts runs them). */
+export const jobs: readonly ModuleJob[] = modules.flatMap((m): readonly ModuleJob[] => 'jobs' in m ? m.jobs : [])
 
 type Module = typeof modules[number]
 type LoadersOf<M> = M extends { loaders: infer L } ? { [K in keyof L]: L[K] extends (scope: LoaderScope) => infer R ? R : never } : Record<never, never>

@@ -60,11 +60,13 @@ export function dummyScalar (type: GraphQLNamedType): unknown {
 
 /**
  * What to put in one argument position. Return undefined to leave an optional position out (a
- * required one then gets a dummy value; a required ID must be answered).
+ * required one then gets a dummy value; a required ID must be answered). `needed`: asked again for
+ * an ID that its input object requires, once that object is being sent (a task line's `taskId`
+ * when the line carries the value under test); undefined there leaves the call impossible.
  */
-export type Filler = (path: string[], type: GraphQLNamedType) => unknown
+export type Filler = (path: string[], type: GraphQLNamedType, needed?: boolean) => unknown
 
-interface Built { value: unknown, answered: boolean }
+interface Built { value: unknown, answered: boolean, missing: Array<{ path: string[], type: GraphQLNamedType }> }
 
 /**
  * An optional position is left out unless `fill` answered somewhere inside it. `inOptionalList`:
@@ -75,32 +77,57 @@ function valueOf (type: GraphQLInputType, path: string[], fill: Filler, inOption
   const nullable = getNullableType(type)
   if (isListType(nullable)) {
     const item = valueOf(nullable.ofType, path, fill, !required)
-    return item.answered ? { value: [item.value], answered: true } : { value: required ? [] : undefined, answered: false }
+    return item.answered ? { value: [item.value], answered: true, missing: item.missing } : { value: required ? [] : undefined, answered: false, missing: [] }
   }
   const named = getNamedType(type)
   if (isInputObjectType(named)) {
     const value: Record<string, unknown> = {}
     let answered = false
+    const missing: Built['missing'] = []
     for (const f of Object.values(named.getFields())) {
       const built = valueOf(f.type, [...path, f.name], fill)
       if (built.value !== undefined) value[f.name] = built.value
       answered ||= built.answered
+      missing.push(...built.missing)
     }
-    return { value: answered || required ? value : undefined, answered }
+    if (!answered && !required) return { value: undefined, answered, missing: [] }
+    // Sent: its required IDs must be there.
+    for (const m of missing) {
+      const given = fill(m.path, m.type, true)
+      if (given === undefined) throw new Error(`no value for the required ID ${pathName(m.path)}`)
+      set(value, m.path.slice(path.length), given)
+    }
+    return { value, answered, missing: [] }
   }
   const given = fill(path, named)
-  if (given !== undefined) return { value: given, answered: true }
-  if (!required) return { value: undefined, answered: false }
-  if (named.name === 'ID') throw new Error(`no value for the required ID ${pathName(path)}`)
-  return { value: dummyScalar(named), answered: false }
+  if (given !== undefined) return { value: given, answered: true, missing: [] }
+  if (!required) return { value: undefined, answered: false, missing: [] }
+  if (named.name === 'ID') return { value: undefined, answered: false, missing: [{ path, type: named }] }
+  return { value: dummyScalar(named), answered: false, missing: [] }
+}
+
+/** Sets `value` at `path` below `target`, through the single-item lists valueOf builds. */
+function set (target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  const [head, ...rest] = path as [string, ...string[]]
+  if (rest.length === 0) {
+    target[head] = value
+    return
+  }
+  const next = target[head]
+  set((Array.isArray(next) ? next[0] : next) as Record<string, unknown>, rest, value)
 }
 
 /** Arguments for a root field: required positions filled (dummies unless `fill` answers), optional ones only where `fill` answers. */
 export function buildArgs (field: GraphQLField<unknown, unknown>, fill: Filler): Record<string, unknown> {
   const args: Record<string, unknown> = {}
   for (const arg of field.args) {
-    const { value } = valueOf(arg.type, [arg.name], fill)
-    if (value !== undefined) args[arg.name] = value
+    const { value, missing } = valueOf(arg.type, [arg.name], fill)
+    const top = missing.find((m) => m.path.length === 1)
+    if (top !== undefined) {
+      const given = fill(top.path, top.type, true)
+      if (given === undefined) throw new Error(`no value for the required ID ${pathName(top.path)}`)
+      args[arg.name] = given
+    } else if (value !== undefined) args[arg.name] = value
   }
   return args
 }

@@ -5,7 +5,7 @@ import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { distinct, id, listOf, period } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
-import { alertsTopic } from '../telematics/events.js'
+import { alertsTopic } from './topics.js'
 import { advanceAlert, listAlerts } from './queries.js'
 
 const { withFilter } = mercurius

@@ -4,7 +4,7 @@ import type { CreatedAt, Timestamp, UpdatedAt, Version } from '../../database/sc
 // The alerts module's tables (alerts), created by db/migrations and merged
 // into `Database` (src/database/schema.ts).
 
-export type AlertKind = 'SPEEDING' | 'GEOFENCE_ENTER' | 'GEOFENCE_EXIT'
+export type AlertKind = 'SPEEDING' | 'GEOFENCE_ENTER' | 'GEOFENCE_EXIT' | 'MAINTENANCE_DUE_SOON' | 'MAINTENANCE_OVERDUE'
 
 export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL'
 
@@ -15,6 +15,9 @@ export interface AlertsTable {
   organization_id: string
   vehicle_id: string | null
   geofence_id: string | null
+  /** Maintenance alerts: the schedule that came due, and which due point of it (raised once each). */
+  maintenance_schedule_id: string | null
+  occurrence: string | null
   kind: AlertKind
   severity: AlertSeverity
   status: Generated<AlertStatus>

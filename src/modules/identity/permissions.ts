@@ -25,6 +25,10 @@ export const FLEET_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'M
 export const PEOPLE_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'VIEWER', 'DRIVER']
 /** Histories that name other people: neither mechanics nor drivers. */
 export const HISTORY_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'VIEWER']
+/** Whoever sees a vehicle: the fleet's readers, and a DRIVER its own current one. */
+export const VEHICLE_READERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC', 'VIEWER', 'DRIVER']
+/** Who reads a vehicle's meters off its dashboard: managers, mechanics, a DRIVER its own vehicle's. */
+export const METER_RECORDERS: Access = ['ADMIN', 'FLEET_MANAGER', 'MECHANIC', 'DRIVER']
 /** Who handles alerts: dispatchers (speeding, geofences) and mechanics (the maintenance side). */
 export const ALERT_HANDLERS: Access = ['ADMIN', 'FLEET_MANAGER', 'DISPATCHER', 'MECHANIC']
 

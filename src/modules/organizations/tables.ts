@@ -8,6 +8,8 @@ export interface OrganizationsTable extends Row {
   slug: string
   name: string
   vin_check_digit_required: Generated<boolean>
+  /** ISO 4217: the currency the organization's costs are recorded and summed in. */
+  currency: Generated<string>
 }
 
 declare module '../../database/schema.js' {

@@ -89,5 +89,5 @@ function part (report: IngestReport, start: number, length: number): IngestRepor
   const mine = (index: number): boolean => index >= start && index < start + length
   const stored = new Set([...report.stored].filter(mine).map((index) => index - start))
   const rejected = report.rejected.filter((r) => mine(r.index)).map((r) => ({ ...r, index: r.index - start }))
-  return { accepted: stored.size, stored, duplicates: length - stored.size - rejected.length, rejected, latest: [], alerts: [], odometerChanged: [] }
+  return { accepted: stored.size, stored, duplicates: length - stored.size - rejected.length, rejected, latest: [], alerts: [], metersChanged: [] }
 }

@@ -1,4 +1,5 @@
 import type { MQEmitter } from 'mqemitter'
+import { publish } from '../../events/publish.js'
 import type { TelemetryRow } from './tables.js'
 import type { PositionRecord } from './positions.js'
 
@@ -16,15 +17,6 @@ export function positionsTopic (namespace: string, organizationId: string): stri
   return `${namespace}/positions/${organizationId}`
 }
 
-export function alertsTopic (namespace: string, organizationId: string): string {
-  return `${namespace}/alerts/${organizationId}`
-}
-
-export function emit (events: MQEmitter, topic: string, payload: Record<string, unknown>): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    events.emit({ topic, payload }, (err) => { if (err === undefined || err === null) resolve(); else reject(err) })
-  })
-}
 
 interface Slot {
   sentAt: number
@@ -74,6 +66,6 @@ export class PositionPublisher {
   }
 
   private send (topic: string, event: PositionEvent): void {
-    emit(this.events, topic, { vehiclePositionUpdated: event }).catch(this.onError)
+    publish(this.events, topic, { vehiclePositionUpdated: event }).catch(this.onError)
   }
 }

@@ -5,8 +5,9 @@ import type { TelemetryRow } from './tables.js'
 import { findDriversAt } from '../assignments/queries.js'
 import { type Fix, isRejection, type Rejection } from './fixes.js'
 import type { PositionPartitions } from './partitions.js'
-import { advanceOdometers, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, replaceGeofenceStates, vehicleStates, saveTelemetry, saveTrips } from './storage.js'
-import { type NewAlert, type Outcome, track, type TrackingSettings } from './tracking.js'
+import { advanceMeters, deleteTrips, insertAlerts, insertGeofenceEvents, insertPositions, lockVehicles, replaceGeofenceStates, vehicleStates, saveTelemetry, saveTrips } from './storage.js'
+import { recordTelematicsReadings, type TelematicsReading } from '../meters/readings.js'
+import { type NewAlert, type Outcome, track, type TrackingSettings, type TripEnd } from './tracking.js'
 
 // The ingest pipeline, the same for every door (GraphQL, device JSON/NDJSON, OsmAnd): checked
 // fixes in, one transaction out. Fixes repeated within the batch are duplicates; fixes of
@@ -31,8 +32,8 @@ export interface IngestReport {
   /** The new latest fix of each vehicle that has one. */
   latest: TelemetryRow[]
   alerts: NewAlert[]
-  /** Vehicles whose odometer moved (their cached rows are stale). */
-  odometerChanged: string[]
+  /** Vehicles whose odometer or engine hours moved (their cached rows are stale). */
+  metersChanged: string[]
 }
 
 const key = (fix: Fix): string => `${fix.vehicleId}/${fix.recordedAt.getTime()}`
@@ -50,7 +51,7 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
     list.push(item)
     byVehicle.set(item.vehicleId, list)
   }
-  const report: IngestReport = { accepted: 0, stored: new Set(), duplicates, rejected, latest: [], alerts: [], odometerChanged: [] }
+  const report: IngestReport = { accepted: 0, stored: new Set(), duplicates, rejected, latest: [], alerts: [], metersChanged: [] }
   if (byVehicle.size === 0) return sorted(report)
   for (const fixes of byVehicle.values()) fixes.sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime())
 
@@ -64,7 +65,7 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
     const odometers = new Map<number, number>()
     const outcomes: Outcome[] = []
     const statesChanged: string[] = []
-    const odometerUpdates: Array<{ vehicleId: string, km: number }> = []
+    const meterUpdates: Array<{ vehicleId: string, km: number | null, hours: number | null }> = []
     for (const [vehicleId, fixes] of byVehicle) {
       const vehicle = vehicles.get(vehicleId)
       if (vehicle === undefined || vehicle.status === 'RETIRED') {
@@ -79,6 +80,7 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
         vehicleId,
         organizationId,
         vehicleOdometerKm: Number(vehicle.odometer_km),
+        vehicleEngineHours: Number(vehicle.engine_hours),
         speedLimitKmh: vehicle.speed_limit_kmh,
         driverId: null,
         telemetry: vehicle.telemetry,
@@ -89,7 +91,9 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
       stored.push(...fixes)
       for (const [index, km] of outcome.fixOdometers) odometers.set(index, km)
       if (outcome.geofenceStates !== null) statesChanged.push(vehicleId)
-      if (outcome.vehicleOdometerKm !== null) odometerUpdates.push({ vehicleId, km: outcome.vehicleOdometerKm })
+      if (outcome.vehicleOdometerKm !== null || outcome.vehicleEngineHours !== null) {
+        meterUpdates.push({ vehicleId, km: outcome.vehicleOdometerKm, hours: outcome.vehicleEngineHours })
+      }
     }
 
     const inserted = await insertPositions(trx, organizationId, stored, odometers)
@@ -106,16 +110,23 @@ export async function ingest (env: IngestEnvironment, organizationId: string, ch
     // Discarded open trips go first: a new trip of the same vehicle may take their place as the open one.
     await deleteTrips(trx, outcomes.flatMap((o) => o.discardedTripIds))
     await saveTrips(trx, trips)
+    await recordTelematicsReadings(trx, organizationId, outcomes.flatMap((o) => o.tripEnds.flatMap(readingsAt)))
     report.latest = outcomes.flatMap((o) => o.telemetry === null ? [] : [o.telemetry])
     await saveTelemetry(trx, report.latest)
     await replaceGeofenceStates(trx, statesChanged, outcomes.flatMap((o) => o.geofenceStates ?? []))
     await insertGeofenceEvents(trx, outcomes.flatMap((o) => o.events))
     report.alerts = outcomes.flatMap((o) => o.alerts)
     await insertAlerts(trx, report.alerts)
-    await advanceOdometers(trx, organizationId, odometerUpdates)
-    report.odometerChanged = odometerUpdates.map((u) => u.vehicleId)
+    await advanceMeters(trx, organizationId, meterUpdates)
+    report.metersChanged = meterUpdates.map((u) => u.vehicleId)
   })
   return sorted(report)
+}
+
+/** The tracker's meter readings at the end of a trip: the odometer, and engine hours once known. */
+export function readingsAt (end: Pick<TripEnd, 'vehicleId' | 'at' | 'odometerKm' | 'engineHours'>): TelematicsReading[] {
+  const odometer: TelematicsReading = { vehicleId: end.vehicleId, kind: 'ODOMETER', value: end.odometerKm, recordedAt: end.at }
+  return end.engineHours === null ? [odometer] : [odometer, { vehicleId: end.vehicleId, kind: 'ENGINE_HOURS', value: end.engineHours, recordedAt: end.at }]
 }
 
 function sorted (report: IngestReport): IngestReport {

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely'
 import type { Config } from '../../config.js'
 import { tagTransaction } from '../../database/audit.js'
 import type { Database } from '../../database/schema.js'
+import { recordTelematicsReadings } from '../meters/readings.js'
+import { readingsAt } from './ingest.js'
 import type { MaintenanceResult, PositionPartitions } from './partitions.js'
 import { deleteTrips, detachTrip, findSilentTrips, lockSilentTrip, saveTrips } from './storage.js'
 import { closeSilentTrip, type TrackingSettings } from './tracking.js'
@@ -44,7 +46,11 @@ export async function maintainTelematics (db: Kysely<Database>, config: Config, 
         await deleteTrips(trx, [silent.trip.id])
         await detachTrip(trx, silent.trip.vehicle_id, silent.trip.id)
       }
-      if (ended !== null) await saveTrips(trx, [ended])
+      if (ended !== null && ended.ended_at !== null) {
+        await saveTrips(trx, [ended])
+        // The tracker's meters at its last fix: the trip's end, give or take the stationary fixes after its last motion.
+        if (silent.odometerKm !== null) await recordTelematicsReadings(trx, candidate.organization_id, readingsAt({ vehicleId: ended.vehicle_id, at: ended.ended_at, odometerKm: silent.odometerKm, engineHours: silent.engineHours }))
+      }
       if (discarded) discardedTrips++
       else closedTrips++
     })

@@ -6,7 +6,9 @@ import type { Config } from '../../config.js'
 import type { Database } from '../../database/schema.js'
 import { GeofenceDirectory } from '../geofences/directory.js'
 import { VEHICLE } from '../vehicles/loaders.js'
-import { alertsTopic, emit, PositionPublisher } from './events.js'
+import { publish } from '../../events/publish.js'
+import { alertsTopic } from '../alerts/topics.js'
+import { PositionPublisher } from './events.js'
 import { checkFix, type FixLimits, type RawFix } from './fixes.js'
 import { IngestCoalescer } from './coalescer.js'
 import { ingest, type IngestReport } from './ingest.js'
@@ -77,12 +79,12 @@ export class Telematics {
     this.deps.counted(source, { accepted: 0, duplicates: 0, rejected: 1 })
   }
 
-  /** After commit: stale cached vehicles (odometer), live positions, raised alerts. */
+  /** After commit: stale cached vehicles (odometer, engine hours), live positions, raised alerts. */
   private async announce (organizationId: string, report: IngestReport): Promise<void> {
-    await this.deps.cache.invalidate(VEHICLE.entity, organizationId, report.odometerChanged)
+    await this.deps.cache.invalidate(VEHICLE.entity, organizationId, report.metersChanged)
     for (const latest of report.latest) this.publisher.publish(latest)
     for (const alert of report.alerts) {
-      await emit(this.deps.events, alertsTopic(this.deps.config.CACHE_NAMESPACE, organizationId), { alertRaised: alert.id })
+      await publish(this.deps.events, alertsTopic(this.deps.config.CACHE_NAMESPACE, organizationId), { alertRaised: alert.id })
         .catch((err: unknown) => { this.deps.log.warn({ err, alertId: alert.id }, 'could not publish alertRaised') })
     }
   }

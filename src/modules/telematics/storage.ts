@@ -13,6 +13,7 @@ export interface VehicleIngestRow {
   id: string
   status: VehicleStatus
   odometer_km: string
+  engine_hours: string
   speed_limit_kmh: number | null
   telemetry: TelemetryRow | null
   /** The telemetry's trip: open, or closed by the maintenance sweep for silence (it may resume). */
@@ -60,7 +61,7 @@ export async function vehicleStates (trx: Transaction<Database>, organizationId:
   if (vehicleIds.length === 0) return []
   const { rows } = await sql<Omit<VehicleIngestRow, 'telemetry' | 'open_trip' | 'geofence_states'> & { telemetry: Record<string, unknown> | null, open_trip: Record<string, unknown> | null, geofence_states: Array<Record<string, unknown>> }>`
     /* telematics.vehicleStates */
-    select v.id, v.status, v.odometer_km, v.speed_limit_kmh,
+    select v.id, v.status, v.odometer_km, v.engine_hours, v.speed_limit_kmh,
            to_jsonb(t) as telemetry,
            to_jsonb(tr) as open_trip,
            (select coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) from vehicle_geofence_states s where s.vehicle_id = v.id) as geofence_states
@@ -107,7 +108,8 @@ export async function saveTelemetry (trx: Transaction<Database>, rows: readonly 
   await sql`
     /* telematics.saveTelemetry */
     insert into vehicle_telemetry (vehicle_id, organization_id, recorded_at, received_at, latitude, longitude, speed_kmh, heading, altitude_m, accuracy_m,
-                                   ignition, battery_percent, attributes, odometer_km, vehicle_odometer_km, last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
+                                   ignition, battery_percent, attributes, odometer_km, vehicle_odometer_km, engine_hours, vehicle_engine_hours,
+                                   last_moving_at, trip_id, speeding_since, speeding_max_kmh, speeding_alerted)
     select * from unnest(
       cast(${column('vehicle_id')} as uuid[]), cast(${column('organization_id')} as uuid[]),
       cast(${column('recorded_at')} as timestamptz[]), cast(${column('received_at')} as timestamptz[]),
@@ -117,6 +119,7 @@ export async function saveTelemetry (trx: Transaction<Database>, rows: readonly 
       cast(${column('ignition')} as boolean[]), cast(${column('battery_percent')} as real[]),
       cast(${rows.map((r) => r.attributes === null ? null : JSON.stringify(r.attributes))} as jsonb[]),
       cast(${column('odometer_km')} as float8[]), cast(${column('vehicle_odometer_km')} as float8[]),
+      cast(${column('engine_hours')} as float8[]), cast(${column('vehicle_engine_hours')} as float8[]),
       cast(${column('last_moving_at')} as timestamptz[]),
       cast(${column('trip_id')} as uuid[]), cast(${column('speeding_since')} as timestamptz[]),
       cast(${column('speeding_max_kmh')} as real[]), cast(${column('speeding_alerted')} as boolean[])
@@ -125,7 +128,7 @@ export async function saveTelemetry (trx: Transaction<Database>, rows: readonly 
       recorded_at = excluded.recorded_at, received_at = excluded.received_at, latitude = excluded.latitude, longitude = excluded.longitude,
       speed_kmh = excluded.speed_kmh, heading = excluded.heading, altitude_m = excluded.altitude_m, accuracy_m = excluded.accuracy_m,
       ignition = excluded.ignition, battery_percent = excluded.battery_percent, attributes = excluded.attributes, odometer_km = excluded.odometer_km,
-      vehicle_odometer_km = excluded.vehicle_odometer_km,
+      vehicle_odometer_km = excluded.vehicle_odometer_km, engine_hours = excluded.engine_hours, vehicle_engine_hours = excluded.vehicle_engine_hours,
       last_moving_at = excluded.last_moving_at, trip_id = excluded.trip_id, speeding_since = excluded.speeding_since,
       speeding_max_kmh = excluded.speeding_max_kmh, speeding_alerted = excluded.speeding_alerted`.execute(trx)
 }
@@ -175,12 +178,13 @@ export async function insertAlerts (trx: Transaction<Database>, rows: readonly N
   await trx.insertInto('alerts').values(rows.map((r) => ({ ...r, details: JSON.stringify(r.details) }))).execute()
 }
 
-export async function advanceOdometers (trx: Transaction<Database>, organizationId: string, updates: ReadonlyArray<{ vehicleId: string, km: number }>): Promise<void> {
+/** Moves vehicles' odometers and engine hours (null: that meter stays) in one statement; telemetry's, so not an edit. */
+export async function advanceMeters (trx: Transaction<Database>, organizationId: string, updates: ReadonlyArray<{ vehicleId: string, km: number | null, hours: number | null }>): Promise<void> {
   if (updates.length === 0) return
   await sql`
-    /* telematics.advanceOdometers */
-    update vehicles v set odometer_km = u.km
-      from unnest(cast(${updates.map((u) => u.vehicleId)} as uuid[]), cast(${updates.map((u) => u.km)} as numeric[])) as u(id, km)
+    /* telematics.advanceMeters */
+    update vehicles v set odometer_km = coalesce(u.km, v.odometer_km), engine_hours = coalesce(u.hours, v.engine_hours)
+      from unnest(cast(${updates.map((u) => u.vehicleId)} as uuid[]), cast(${updates.map((u) => u.km)} as numeric[]), cast(${updates.map((u) => u.hours)} as numeric[])) as u(id, km, hours)
      where v.organization_id = ${organizationId} and v.id = u.id`.execute(trx)
 }
 
@@ -191,17 +195,29 @@ export async function findSilentTrips (db: Kysely<Database>, before: Date): Prom
     .limit(1000).execute()
 }
 
-/** Locks the vehicle and returns its open trip if it is still silent since before `before`, with its last motion. */
-export async function lockSilentTrip (trx: Transaction<Database>, trip: { id: string, organization_id: string, vehicle_id: string }, before: Date): Promise<{ trip: TripRow, lastMovingAt: Date | null } | null> {
-  await trx.selectFrom('vehicles').select('id').where('organization_id', '=', trip.organization_id).where('id', '=', trip.vehicle_id).forNoKeyUpdate().execute()
+export interface SilentTrip {
+  trip: TripRow
+  lastMovingAt: Date | null
+  /** The meters at the tracker's last fix (the trip's, since it is still the telemetry's trip). */
+  odometerKm: number | null
+  engineHours: number | null
+}
+
+/**
+ * Locks the vehicle as a batch does (the transaction is telemetry's from then on: what it writes
+ * is not an edit) and returns its open trip if it is still silent since before `before`, with its
+ * last motion and meters.
+ */
+export async function lockSilentTrip (trx: Transaction<Database>, trip: { id: string, organization_id: string, vehicle_id: string }, before: Date): Promise<SilentTrip | null> {
+  await lockVehicles(trx, trip.organization_id, [trip.vehicle_id])
   const row = await trx.selectFrom('trips')
     .leftJoin('vehicle_telemetry', 'vehicle_telemetry.vehicle_id', 'trips.vehicle_id')
-    .selectAll('trips').select('vehicle_telemetry.last_moving_at')
+    .selectAll('trips').select(['vehicle_telemetry.last_moving_at', 'vehicle_telemetry.odometer_km as telemetry_odometer_km', 'vehicle_telemetry.engine_hours'])
     .where('trips.id', '=', trip.id).where('trips.ended_at', 'is', null).where('trips.last_fix_at', '<', before)
     .executeTakeFirst()
   if (row === undefined) return null
-  const { last_moving_at: lastMovingAt, ...rest } = row
-  return { trip: rest, lastMovingAt }
+  const { last_moving_at: lastMovingAt, telemetry_odometer_km: odometerKm, engine_hours: engineHours, ...rest } = row
+  return { trip: rest, lastMovingAt, odometerKm, engineHours }
 }
 
 export async function detachTrip (trx: Transaction<Database>, vehicleId: string, tripId: string): Promise<void> {

@@ -42,6 +42,10 @@ export interface VehicleTelemetryTable extends FixColumns {
   odometer_km: number
   /** What telemetry last wrote to vehicles.odometer_km (another value there is a person's correction). */
   vehicle_odometer_km: number
+  /** Engine hours kept from ignition (or the tracker's own hour meter); null until the tracker gives either. */
+  engine_hours: number | null
+  /** What telemetry last wrote to vehicles.engine_hours. */
+  vehicle_engine_hours: number | null
   last_moving_at: Timestamp | null
   trip_id: string | null
   speeding_since: Timestamp | null

@@ -2,15 +2,19 @@ import { randomUUID } from 'node:crypto'
 import type { AlertKind, AlertSeverity } from '../alerts/tables.js'
 import type { GeofenceEventKind, GeofenceRow, GeofenceStateRow } from '../geofences/tables.js'
 import type { TelemetryRow, TripRow } from './tables.js'
+import { engineHoursAfter, startingEngineHours } from './engine-hours.js'
 import type { Fix } from './fixes.js'
+import { speedingAfter } from './speeding.js'
 import { distanceMeters, nearBox, signedDistanceToCircle, signedDistanceToPolygon } from './geometry.js'
 
 // What a vehicle's new fixes do, worked out in memory from the state the last batch left:
-// odometer, the latest fix, trips (start on motion, end at ignition off, after TRIP_STOP_SECONDS
-// without motion, or when the tracker fell silent that long), geofence crossings with hysteresis
-// (a crossing counts once the vehicle is `margin` metres past the boundary for `dwell` seconds:
-// GPS drift along an edge never gets that far for that long) and speeding episodes. The ingest
-// pipeline (ingest.ts) loads the state, runs this, and writes the outcome in one transaction.
+// odometer, engine hours (engine-hours.ts), the latest fix, trips (start on motion, end at
+// ignition off, after TRIP_STOP_SECONDS without motion, or when the tracker fell silent that
+// long; the meters at each end become the tracker's meter readings), geofence crossings with
+// hysteresis (a crossing counts once the vehicle is `margin` metres past the boundary for `dwell`
+// seconds: GPS drift along an edge never gets that far for that long) and speeding episodes
+// (speeding.ts). The ingest pipeline (ingest.ts) loads the state, runs this, and writes the
+// outcome in one transaction.
 //
 // Only fixes newer than the latest one drive this state; a late fix (older than the latest) is
 // stored in the history but does not rewrite the past.
@@ -28,6 +32,8 @@ export interface VehicleState {
   organizationId: string
   /** vehicles.odometer_km: what people see and may correct. */
   vehicleOdometerKm: number
+  /** vehicles.engine_hours, likewise. */
+  vehicleEngineHours: number
   speedLimitKmh: number | null
   /** The driver of the current assignment, recorded on trips that start now. */
   driverId: string | null
@@ -72,17 +78,29 @@ export interface Outcome {
   alerts: NewAlert[]
   /** vehicles.odometer_km to store, rounded as the column is, when it changed. */
   vehicleOdometerKm: number | null
+  /** vehicles.engine_hours to store, rounded as the column is, when it changed. */
+  vehicleEngineHours: number | null
   /** Odometer per fix index, for the stored rows. */
   fixOdometers: Map<number, number>
+  /** The meters when each trip ended (the tracker's meter readings). */
+  tripEnds: TripEnd[]
+}
+
+export interface TripEnd {
+  vehicleId: string
+  at: Date
+  odometerKm: number
+  /** Null while the tracker has said nothing of its ignition or hour meter. */
+  engineHours: number | null
 }
 
 /** Assumed horizontal accuracy of a fix that does not report one. */
 const DEFAULT_ACCURACY_M = 10
 const seconds = (later: Date, earlier: Date): number => (later.getTime() - earlier.getTime()) / 1000
-const roundOdometer = (km: number): number => Math.round(km * 10) / 10
+const roundTenth = (value: number): number => Math.round(value * 10) / 10
 
 export function track (state: VehicleState, fixes: readonly Fix[], geofences: readonly GeofenceRow[], settings: TrackingSettings): Outcome {
-  const outcome: Outcome = { telemetry: null, trips: [], discardedTripIds: [], geofenceStates: null, events: [], alerts: [], vehicleOdometerKm: null, fixOdometers: new Map() }
+  const outcome: Outcome = { telemetry: null, trips: [], discardedTripIds: [], geofenceStates: null, events: [], alerts: [], vehicleOdometerKm: null, vehicleEngineHours: null, fixOdometers: new Map(), tripEnds: [] }
   let telemetry = state.telemetry === null ? null : { ...state.telemetry }
   // A trip the maintenance sweep closed for silence stays the telemetry's trip (see maintenance.ts):
   // when the next fix continues it (no stop's gap since its last fix), it resumes. A tracker that
@@ -100,14 +118,16 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
   let odometer = telemetry === null || telemetry.vehicle_odometer_km !== state.vehicleOdometerKm
     ? state.vehicleOdometerKm
     : telemetry.odometer_km
+  let engineHours = startingEngineHours(telemetry, state.vehicleEngineHours)
 
-  const closeTrip = (endedAt: Date): void => {
+  const closeTrip = (endedAt: Date, meters: { odometerKm: number, engineHours: number | null }): void => {
     if (trip === null) return
     trip.ended_at = endedAt < trip.started_at ? trip.started_at : endedAt
     if (trip.distance_km * 1000 < settings.minTripMeters) {
       if (tripStored) outcome.discardedTripIds.push(trip.id)
     } else {
       outcome.trips.push(trip)
+      outcome.tripEnds.push({ vehicleId: state.vehicleId, at: trip.ended_at, ...meters })
     }
     trip = null
     tripStored = false
@@ -127,8 +147,10 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
     const speed = fix.speedKmh ?? (previous !== null && gap > 0 ? beyondJitter / gap * 3.6 : 0)
     const moving = speed >= settings.motionKmh && fix.ignition !== false
     const step = moving ? measured : beyondJitter
+    const before = { odometerKm: odometer, engineHours }
     odometer = fix.odometerKm ?? odometer + step / 1000
     outcome.fixOdometers.set(fix.index, odometer)
+    engineHours = engineHoursAfter(engineHours, previous, fix, state.vehicleEngineHours, settings.stopSeconds)
     let lastMovingAt = previous?.last_moving_at ?? null
 
     // Trips.
@@ -141,7 +163,7 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
     }
     if (trip !== null && gap > settings.stopSeconds) {
       // The tracker was silent for longer than a stop: the trip ended where it fell silent.
-      closeTrip(lastMovingAt ?? trip.last_fix_at)
+      closeTrip(lastMovingAt ?? trip.last_fix_at, before)
     }
     if (trip !== null) {
       trip.distance_km += step / 1000
@@ -177,11 +199,11 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
         position_count: from === null ? 1 : 2
       }
     } else if (trip !== null && fix.ignition === false) {
-      closeTrip(fix.recordedAt)
+      closeTrip(fix.recordedAt, { odometerKm: odometer, engineHours })
     } else if (trip !== null && !moving && lastMovingAt !== null && seconds(fix.recordedAt, lastMovingAt) >= settings.stopSeconds) {
       // Stationary long enough: the trip ended when motion stopped; the wait was not part of it.
       trip.idle_seconds = Math.max(0, trip.idle_seconds - seconds(fix.recordedAt, lastMovingAt))
-      closeTrip(lastMovingAt)
+      closeTrip(lastMovingAt, { odometerKm: odometer, engineHours })
     }
 
     // Geofences.
@@ -252,27 +274,8 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
       if (limit !== null && limit !== undefined) limits.push(limit)
     }
 
-    // Speeding: one alert per episode above the limit that lasts SPEEDING_MIN_SECONDS. An episode
-    // does not last through a silence longer than a stop.
-    const limit = limits.length === 0 ? null : Math.min(...limits)
-    const continued = previous !== null && gap <= settings.stopSeconds
-    let speedingSince = continued ? previous.speeding_since : null
-    let speedingMax = continued ? previous.speeding_max_kmh : null
-    let speedingAlerted = continued ? previous.speeding_alerted : false
-    if (limit !== null && speed > limit) {
-      speedingSince ??= fix.recordedAt
-      speedingMax = Math.max(speedingMax ?? 0, speed)
-      if (!speedingAlerted && seconds(fix.recordedAt, speedingSince) >= settings.speedingSeconds) {
-        outcome.alerts.push(alert(state, null, 'SPEEDING', speedingMax - limit >= 30 ? 'CRITICAL' : 'WARNING',
-          `Speeding: ${Math.round(speedingMax)} km/h where the limit is ${Math.round(limit)} km/h`,
-          { limitKmh: limit, maxSpeedKmh: Math.round(speedingMax * 10) / 10, since: speedingSince.toISOString(), latitude: fix.latitude, longitude: fix.longitude }, fix.recordedAt))
-        speedingAlerted = true
-      }
-    } else {
-      speedingSince = null
-      speedingMax = null
-      speedingAlerted = false
-    }
+    const speeding = speedingAfter(previous !== null && gap <= settings.stopSeconds ? previous : null, fix, speed, limits.length === 0 ? null : Math.min(...limits), settings.speedingSeconds)
+    if (speeding.alert !== null) outcome.alerts.push(alert(state, null, 'SPEEDING', speeding.alert.severity, speeding.alert.message, speeding.alert.details, fix.recordedAt))
 
     telemetry = {
       vehicle_id: state.vehicleId,
@@ -290,11 +293,11 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
       attributes: fix.attributes,
       odometer_km: odometer,
       vehicle_odometer_km: state.vehicleOdometerKm,
+      engine_hours: engineHours,
+      vehicle_engine_hours: engineHours === null ? null : state.vehicleEngineHours,
       last_moving_at: lastMovingAt,
       trip_id: trip?.id ?? null,
-      speeding_since: speedingSince,
-      speeding_max_kmh: speedingMax,
-      speeding_alerted: speedingAlerted
+      ...speeding.episode
     }
     outcome.telemetry = telemetry
   }
@@ -303,10 +306,16 @@ export function track (state: VehicleState, fixes: readonly Fix[], geofences: re
   if (geofencesChanged) outcome.geofenceStates = [...geofenceStates.values()]
   // The vehicle's odometer follows every kilometre, and exactly when no trip is under way: one
   // write per kilometre, not per batch.
-  const target = roundOdometer(odometer)
+  const target = roundTenth(odometer)
   if (outcome.telemetry !== null && target !== state.vehicleOdometerKm && (trip === null || Math.abs(target - state.vehicleOdometerKm) >= 1)) {
     outcome.vehicleOdometerKm = target
     outcome.telemetry.vehicle_odometer_km = target
+  }
+  // Engine hours change by a tenth of an hour at most every six minutes: each change is written.
+  const hours = engineHours === null ? null : roundTenth(engineHours)
+  if (outcome.telemetry !== null && hours !== null && hours !== state.vehicleEngineHours) {
+    outcome.vehicleEngineHours = hours
+    outcome.telemetry.vehicle_engine_hours = hours
   }
   return outcome
 }

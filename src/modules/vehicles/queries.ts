@@ -105,10 +105,58 @@ export async function lockVehicle (trx: Transaction<Database>, organizationId: s
   return await (mode === 'share' ? query.forShare() : query.forUpdate()).executeTakeFirst()
 }
 
+/**
+ * Locks vehicles whose meters a transaction reads and sets (meter readings): FOR NO KEY UPDATE, as
+ * the ingest pipeline locks them, so readings and telemetry of one vehicle take turns; in id
+ * order, so concurrent transactions never deadlock. Returns the vehicles found.
+ */
+export async function lockVehicleMeters (trx: Transaction<Database>, organizationId: string, ids: readonly string[]): Promise<VehicleRow[]> {
+  if (ids.length === 0) return []
+  return await trx.selectFrom('vehicles').selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute()
+}
+
+/**
+ * Sets a vehicle's odometer and engine hours from its meter readings. Not an edit of the vehicle
+ * (migration 0012): fleet.meters is on for this update only, so neither its version nor its audit
+ * trail moves, and a later change of the vehicle in the same transaction is audited as usual.
+ */
+export async function setVehicleMeters (trx: Transaction<Database>, organizationId: string, id: string, meters: { odometerKm?: number, engineHours?: number }): Promise<VehicleRow> {
+  await sql`select set_config('fleet.meters', 'on', true)`.execute(trx)
+  const vehicle = await trx.updateTable('vehicles')
+    .set({
+      ...(meters.odometerKm === undefined ? {} : { odometer_km: meters.odometerKm }),
+      ...(meters.engineHours === undefined ? {} : { engine_hours: meters.engineHours })
+    })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  await sql`select set_config('fleet.meters', '', true)`.execute(trx)
+  return vehicle
+}
+
 export async function markRetired (db: Kysely<Database>, id: string): Promise<VehicleRow> {
   return await db.updateTable('vehicles')
     .set({ status: 'RETIRED', retired_at: sql`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow()
+}
+
+/**
+ * A work order takes a vehicle into the shop (ACTIVE -> IN_SHOP) or gives it back (IN_SHOP ->
+ * ACTIVE); a vehicle in any other status (out of service, retired) is left as it is. The changed
+ * row, or null when nothing changed.
+ */
+export async function moveShopStatus (trx: Transaction<Database>, organizationId: string, id: string, to: 'IN_SHOP' | 'ACTIVE'): Promise<VehicleRow | null> {
+  const from = to === 'IN_SHOP' ? 'ACTIVE' : 'IN_SHOP'
+  const row = await trx.updateTable('vehicles').set({ status: to })
+    .where('organization_id', '=', organizationId).where('id', '=', id).where('status', '=', from)
+    .returningAll().executeTakeFirst()
+  return row ?? null
 }

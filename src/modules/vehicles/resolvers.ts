@@ -12,6 +12,8 @@ import { ASSIGNMENT } from '../assignments/loaders.js'
 import { notDriversVehicle, ownRows } from '../identity/scope.js'
 import { closeAssignmentsOfVehicle } from '../assignments/queries.js'
 import { viewerOrganization } from '../organizations/loaders.js'
+import { recordReadings } from '../meters/readings.js'
+import { initialReadings } from './readings.js'
 import { publishVehicleChange, type VehicleChangeEvent, vehicleTopic } from './events.js'
 import { VEHICLE } from './loaders.js'
 import { insertVehicle, listVehicles, lockVehicle, markRetired, vehicleSort } from './queries.js'
@@ -45,7 +47,12 @@ export const vehicleResolvers: Resolvers = {
   Mutation: {
     createVehicle: async (_, { input }, ctx) => {
       const row = newVehicle(input, await viewerOrganization(ctx))
-      const vehicle = await write(ctx, async (trx) => await insertVehicle(trx, row))
+      const vehicle = await write(ctx, async (trx) => {
+        const created = await insertVehicle(trx, row)
+        // Its meters as registered are its first readings: schedules of a vehicle never serviced count from them.
+        await recordReadings(trx, created.organization_id, initialReadings(created, viewerOf(ctx).userId))
+        return created
+      })
       ctx.loaders.vehicles.byId.prime(vehicle.id, vehicle)
       await publishVehicleChange(ctx, 'CREATED', vehicle)
       return vehicle

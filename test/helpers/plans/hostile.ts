@@ -26,6 +26,8 @@ export interface Self { email: string, password: string, token: string }
 export interface HostilePlan {
   /** How to find an id of the demo organization for each entity the module owns. */
   ids?: Record<string, (h: HostileTarget) => Promise<string>>
+  /** Root fields whose own `id` names a row no query reads by id (voidMeterReading), and the entity to fill it with. */
+  ownIds?: Record<string, string>
   /** Other values its `fixed` entries read, by name. */
   values?: Record<string, (h: HostileTarget) => Promise<string>>
   /** Per root field: argument values, by path, that must be fixed for the call to get as far as storing. */
@@ -35,6 +37,11 @@ export interface HostilePlan {
    * (recordPositions: good fixes are stored, bad ones reported): how to tell the row was refused.
    */
   refusedInData?: Record<string, { selection: string, refused: (payload: any) => boolean }>
+  /**
+   * Per root field: inputs that become an item of a list below what it returns, by input path (a
+   * prefix) and that list (`addWorkOrderPart: { input: 'parts' }`); the item added last is read back.
+   */
+  storedIn?: Record<string, Record<string, string>>
   /** Per root field: what to undo after each call. */
   after?: Record<string, (h: HostileTarget) => Promise<void>>
   /**

@@ -134,9 +134,11 @@ export function mergeTestPlans (loaded: ReadonlyArray<[Registered, ModuleTestPla
       values: merge('hostile value', (p) => p.hostile?.values),
       fixed: merge('hostile fixed', (p) => p.hostile?.fixed, READ_WRITE),
       refusedInData: merge('hostile refusedInData', (p) => p.hostile?.refusedInData, READ_WRITE),
+      storedIn: merge('hostile storedIn', (p) => p.hostile?.storedIn, READ_WRITE),
       after: merge('hostile after', (p) => p.hostile?.after, READ_WRITE),
       self: merge('hostile self', (p) => p.hostile?.self, READ_WRITE),
       unique: merge('hostile unique', (p) => p.hostile?.unique),
+      ownIds: merge('hostile ownIds', (p) => p.hostile?.ownIds, READ_WRITE),
       concurrent: new Set(Object.keys(concurrent))
     }
   }
