@@ -193,9 +193,9 @@ void t.test('auditLog: filters, newest first, keyset pages, one organization', a
 
   for (const run of ['updateVehicle', 'updateDriver', 'updateFacility', 'assignDriver'] as const) ok(await (PLAN[run] as AuditRun).call(c))
   const all = await read({})
-  const pages = await allPages(async (window) => (await admin<{ auditLog: AuditPage }>(AUDIT, { ...window, first: window.first ?? 7 })).auditLog, 7)
+  const pages = await allPages(async (window) => (await admin<{ auditLog: AuditPage }>(AUDIT, { ...window, first: window.first ?? 40 })).auditLog, 40)
   const paged = pages.flatMap((p) => p.nodes)
-  t.same(paged.slice(0, all.nodes.length).map((e) => e.id), all.nodes.map((e) => e.id), 'pages of 7 add up to the list')
+  t.same(paged.slice(0, all.nodes.length).map((e) => e.id), all.nodes.map((e) => e.id), 'pages of 40 add up to the list')
   t.same(paged.map((e) => e.id), byId(paged).map((e) => e.id), 'newest first')
 
   t.same([...new Set((await read({ entity: ['Driver', 'Facility'], operation: 'updateDriver' })).nodes.map((e) => e.entity))], ['Driver'], 'entity and operation combine')
