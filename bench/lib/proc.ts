@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 
 // What a process and the machine use, from /proc (Linux): the benchmarks report CPU and memory of
 // the server process itself, not of the load generator that shares the machine.
@@ -37,4 +37,31 @@ export async function machineCpu (): Promise<{ busy: number, total: number }> {
   } catch {
     return { busy: NaN, total: NaN }
   }
+}
+
+/** CPU milliseconds used so far by each PostgreSQL process of this machine (postmaster, backends, workers). */
+export async function postgresCpu (): Promise<Map<number, number>> {
+  const usage = new Map<number, number>()
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if ((await readFile(`/proc/${entry}/comm`, 'utf8')).trim() !== 'postgres') continue
+    } catch {
+      continue
+    }
+    const cpu = await cpuOf(Number(entry))
+    if (!Number.isNaN(cpu)) usage.set(Number(entry), cpu)
+  }
+  return usage
+}
+
+/**
+ * CPU milliseconds PostgreSQL used between two readings: processes that started meanwhile count
+ * whole; one that exited meanwhile takes its share with it (read around a load whose connections
+ * stay open).
+ */
+export function postgresCpuBetween (before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0)
+  return total
 }
