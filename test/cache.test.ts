@@ -19,18 +19,26 @@ function hits (metrics: string, entity: string): number {
   return Number(new RegExp(`^fleet_api_cache_requests_total\\{entity="${entity}",result="hit"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
 }
 
-void t.test('a warm cache takes facilities and drivers off the dashboard query', async (t) => {
+void t.test('warm, the dashboard query is one statement; relations by id come from the cache', async (t) => {
   const { app, gql, login, statementsOf } = await buildTestApp(t)
   const token = await login('fleet_manager@fleet.example')
   const cold = await gql(DASHBOARD, {}, token)
   const warm = await gql(DASHBOARD, {}, token)
   t.same(warm.data, cold.data, 'same answer')
-  t.equal(statementsOf(cold), 5, 'cold: the viewer\'s state, vehicles, facilities, current assignments, drivers')
-  t.equal(statementsOf(warm), 2, 'warm: vehicles and current assignments only (the viewer\'s state comes from the cache too)')
+  t.equal(statementsOf(cold), 2, 'cold: the viewer\'s state, and the vehicles page with its facilities, assignments and drivers')
+  t.equal(statementsOf(warm), 1, 'warm: the vehicles page only (the viewer\'s state comes from the cache)')
   t.ok(hits((await app.inject('/health/metrics')).body, 'user_access') >= 1, 'the viewer\'s state is a cache hit')
+
+  const DRIVERS = '{ drivers(first: 40) { nodes { name currentVehicle { number facility { name } } } } }'
+  const driversCold = await gql(DRIVERS, {}, token)
+  const driversWarm = await gql(DRIVERS, {}, token)
+  t.same(driversWarm.data, driversCold.data)
+  // viewer (cached), drivers page, current assignments; cold also vehicles and facilities by id
+  t.equal(statementsOf(driversCold), 4)
+  t.equal(statementsOf(driversWarm), 2, 'warm: vehicles and facilities by id come from the cache')
   const metrics = (await app.inject('/health/metrics')).body
   t.ok(hits(metrics, 'facilities') >= 3, 'facility hits counted')
-  t.ok(hits(metrics, 'drivers') >= 20, 'driver hits counted')
+  t.ok(hits(metrics, 'vehicles') >= 20, 'vehicle hits counted')
 })
 
 void t.test('stampede: concurrent misses for one key cost one query', async (t) => {
@@ -119,9 +127,9 @@ void t.test('Redis stopped, hung, black-holed and restarted empty: clients never
   await redis.start()
   await waitFor(async () => (await redisHealth()).checks.redis.status === 'ok')
   await everythingWorks(t, app, token, 'Redis back')
-  const hitsBefore = hits((await app.app.inject('/health/metrics')).body, 'drivers')
+  const hitsBefore = hits((await app.app.inject('/health/metrics')).body, 'vehicles')
   await everythingWorks(t, app, token, 'Redis back, warm again')
-  t.ok(hits((await app.app.inject('/health/metrics')).body, 'drivers') > hitsBefore, 'the cache is used again, without a restart')
+  t.ok(hits((await app.app.inject('/health/metrics')).body, 'vehicles') > hitsBefore, 'the cache is used again, without a restart')
 
   await redis.pause(1500)
   await everythingWorks(t, app, token, 'Redis hung (CLIENT PAUSE)')

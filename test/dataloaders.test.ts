@@ -24,9 +24,33 @@ void t.test('statements per request do not grow with the page', async (t) => {
   t.equal(small.data?.vehicles.nodes.length, 5)
   t.equal(large.data?.vehicles.nodes.length, 50)
   t.ok((large.data?.vehicles.nodes.filter((v) => v.currentDriver !== null).length ?? 0) > 20, 'the page really has drivers to load')
-  // viewer + vehicles page + facilities + current assignments + drivers
-  t.equal(statementsOf(small), 5, 'dashboard query for 5 vehicles: 5 statements')
-  t.equal(statementsOf(large), 5, 'dashboard query for 50 vehicles: still 5 statements')
+  // viewer + the vehicles page, which brings the facility, current assignment and driver it selects
+  t.equal(statementsOf(small), 2, 'dashboard query for 5 vehicles: 2 statements')
+  t.equal(statementsOf(large), 2, 'dashboard query for 50 vehicles: still 2 statements')
+})
+
+void t.test('a list brings the relations the query selects, read through fragments and edges', async (t) => {
+  const { gql, login, statementsOf } = await buildTestApp(t, COLD)
+  const token = await login('fleet_manager@fleet.example')
+  const fields = 'id number facility { id name code } currentAssignment { id startsAt endsAt driver { id } } currentDriver { id name licenseNumber }'
+  const listed = await gql<{ vehicles: { nodes: Array<{ id: string, facility: unknown, currentDriver: unknown }> } }>(`{ vehicles(first: 30) { nodes { ${fields} } } }`, {}, token)
+  const nodes = listed.data?.vehicles.nodes ?? []
+  t.equal(statementsOf(listed), 2)
+  t.ok(nodes.some((v) => v.facility === null) || nodes.some((v) => v.currentDriver === null), 'the page has vehicles without a relation too')
+  // The same vehicles one by one, through the loaders alone: the same answers.
+  const one = await gql<Record<string, unknown>>(`{ ${nodes.map((v, i) => `v${i}: vehicle(id: "${v.id}") { ${fields} }`).join(' ')} }`, {}, token)
+  t.same(Object.values(one.data ?? {}), nodes, 'what the list brought equals what the loaders load')
+
+  const throughFragments = await gql<{ vehicles: { edges: Array<{ node: unknown }> } }>(`
+    query { vehicles(first: 30) { edges { node { ...Row } } } }
+    fragment Row on Vehicle { id number ... on Vehicle { facility { id name code } } currentAssignment { id startsAt endsAt driver { id } } currentDriver { id name licenseNumber } }`, {}, token)
+  t.same(throughFragments.data?.vehicles.edges.map((e) => e.node), nodes)
+  t.equal(statementsOf(throughFragments), 2, 'edges { node } and fragments are read too')
+
+  const plain = await gql(`{ vehicles(first: 30) { nodes { id number } } }`, {}, token)
+  t.equal(statementsOf(plain), 2)
+  const aliased = await gql<{ vehicles: { nodes: Array<{ site: unknown }> } }>(`{ vehicles(first: 30) { nodes { site: facility { id name code } } } }`, {}, token)
+  t.same(aliased.data?.vehicles.nodes.map((v) => v.site), nodes.map((v) => v.facility), 'an alias reads the same relation')
 })
 
 void t.test('nested connections batch across parents', async (t) => {

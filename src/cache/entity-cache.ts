@@ -160,7 +160,11 @@ export class EntityCache {
 }
 
 function decode<Row> (codec: EntityCodec<Row>, value: string): Row {
-  const row = JSON.parse(value) as Record<string, unknown>
+  return revive(codec, JSON.parse(value) as Record<string, unknown>)
+}
+
+/** A row that travelled as JSON (the cache, or `to_jsonb` in a list's statement), with its dates back. */
+export function revive<Row> (codec: EntityCodec<Row>, row: Record<string, unknown>): Row {
   for (const column of codec.dates) {
     const raw = row[column]
     if (typeof raw === 'string') row[column] = new Date(raw)

@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Kysely, sql, type SqlBool, type Transaction } from 'kysely'
+import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, sql, type SqlBool, type Transaction } from 'kysely'
 import type { Database } from '../../database/schema.js'
 import type { VehicleAssignmentRow } from './tables.js'
 import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
@@ -50,6 +50,20 @@ export async function findAssignmentsByIds (db: Kysely<Database>, organizationId
 }
 
 /** The current assignment of each of the given vehicles (or drivers): one statement for the batch. */
+/**
+ * A vehicle's current assignment and its driver, as JSON ({ assignment, driver }, or null): a list
+ * of vehicles brings them in its own statement when the query selects them
+ * (src/graphql/selection.ts). At most one is current: the vehicle_no_overlap constraint.
+ */
+export function currentAssignmentJson (vehicleIdColumn: string, organizationColumn: string): RawBuilder<unknown> {
+  return sql`(
+    select jsonb_build_object('assignment', to_jsonb(a), 'driver', to_jsonb(d))
+    from vehicle_assignments a
+    join drivers d on d.organization_id = a.organization_id and d.id = a.driver_id
+    where a.organization_id = ${sql.ref(organizationColumn)} and a.vehicle_id = ${sql.ref(vehicleIdColumn)}
+      and a.starts_at <= now() and (a.ends_at is null or a.ends_at > now()))`
+}
+
 export async function findCurrentAssignments (db: Kysely<Database>, organizationId: string, side: AssignmentSide, ids: readonly string[]): Promise<VehicleAssignmentRow[]> {
   return await db.selectFrom('vehicle_assignments').selectAll()
     .where('organization_id', '=', organizationId)

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database } from '../../database/schema.js'
 import type { FacilityRow, NewFacility } from './tables.js'
 import { type ConnectionArgs, type Page, type SortKey, paginateFiltered } from '../../graphql/pagination.js'
@@ -21,6 +21,14 @@ function organizationFacilities (db: Kysely<Database>, organizationId: string) {
 
 export async function listFacilities (db: Kysely<Database>, organizationId: string, sort: SortKey<FacilityRow>, args: ConnectionArgs): Promise<Page<FacilityRow>> {
   return await paginateFiltered(organizationFacilities(db, organizationId), (q) => q.selectAll('facilities'), args, sort)
+}
+
+/**
+ * The facility a row of another table points at, as JSON: a list brings it in its own statement
+ * when the query selects it (src/graphql/selection.ts).
+ */
+export function facilityJson (facilityIdColumn: string, organizationColumn: string): RawBuilder<unknown> {
+  return sql`(select to_jsonb(f) from facilities f where f.organization_id = ${sql.ref(organizationColumn)} and f.id = ${sql.ref(facilityIdColumn)})`
 }
 
 export async function findFacilitiesByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<FacilityRow[]> {

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { type AliasedRawBuilder, type Kysely, sql, type Transaction } from 'kysely'
 import { containsPattern } from '../../database/search.js'
 import type { Database } from '../../database/schema.js'
 import type { NewVehicle, VehicleRow, VehicleStatus, VehicleType } from './tables.js'
@@ -49,8 +49,16 @@ function filteredVehicles (db: Kysely<Database>, organizationId: string, filter:
   return query
 }
 
-export async function listVehicles (db: Kysely<Database>, organizationId: string, filter: VehicleListFilter, sort: SortKey<VehicleRow>, args: ConnectionArgs): Promise<Page<VehicleRow>> {
-  return await paginateFiltered(filteredVehicles(db, organizationId, filter), (q) => q.selectAll('vehicles'), args, sort)
+/** A page of vehicles; `included`: columns of related rows the query selects (src/modules/vehicles/inclusions.ts). */
+export async function listVehicles (
+  db: Kysely<Database>,
+  organizationId: string,
+  filter: VehicleListFilter,
+  sort: SortKey<VehicleRow>,
+  args: ConnectionArgs,
+  included: ReadonlyArray<AliasedRawBuilder<unknown, string>> = []
+): Promise<Page<VehicleRow>> {
+  return await paginateFiltered(filteredVehicles(db, organizationId, filter), (q) => included.length === 0 ? q.selectAll('vehicles') : q.selectAll('vehicles').select(included) as never, args, sort)
 }
 
 export async function findVehiclesByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<VehicleRow[]> {

@@ -6,6 +6,7 @@ import { type GraphQLContext, viewerOf } from '../../graphql/context.js'
 import { conflict, notFound } from '../../errors.js'
 import { connectionResolvers } from '../../graphql/pagination.js'
 import { fromKilometers } from '../../graphql/units.js'
+import { columnsOf, primeIncluded, wanted } from '../../graphql/selection.js'
 import { distinct, id, text } from '../../graphql/validation.js'
 import { write } from '../../graphql/writes.js'
 import { ASSIGNMENT } from '../assignments/loaders.js'
@@ -15,6 +16,7 @@ import { viewerOrganization } from '../organizations/loaders.js'
 import { recordReadings } from '../meters/readings.js'
 import { initialReadings } from './readings.js'
 import { publishVehicleChange, type VehicleChangeEvent, vehicleTopic } from './events.js'
+import { VEHICLE_INCLUSIONS } from './inclusions.js'
 import { VEHICLE } from './loaders.js'
 import { insertVehicle, listVehicles, lockVehicle, markRetired, vehicleSort } from './queries.js'
 import { newVehicle, vehiclePatch } from './validation.js'
@@ -29,20 +31,26 @@ export const vehicleResolvers: Resolvers = {
       if (own !== null && await own.vehicleId() !== vehicleId) return null
       return await ctx.loaders.vehicles.byId.load(vehicleId)
     },
-    vehicles: async (_, { filter, orderBy, ...page }, ctx) => await listVehicles(
-      ctx.db,
-      viewerOf(ctx).organizationId,
-      {
-        only: await ownRows(ctx)?.vehicleId(),
-        status: distinct(filter?.status),
-        type: distinct(filter?.type),
-        facilityId: filter?.facilityId === undefined || filter.facilityId === null ? undefined : id(filter.facilityId, 'filter.facilityId'),
-        search: filter?.search === undefined || filter.search === null || filter.search.trim() === '' ? undefined : text(filter.search, 'filter.search', 100),
-        assigned: filter?.assigned ?? undefined
-      },
-      vehicleSort(orderBy?.field ?? 'NUMBER', orderBy?.direction === 'DESC' ? 'desc' : 'asc'),
-      page
-    )
+    vehicles: async (_, { filter, orderBy, ...window }, ctx, info) => {
+      const included = wanted(info, VEHICLE_INCLUSIONS)
+      const page = await listVehicles(
+        ctx.db,
+        viewerOf(ctx).organizationId,
+        {
+          only: await ownRows(ctx)?.vehicleId(),
+          status: distinct(filter?.status),
+          type: distinct(filter?.type),
+          facilityId: filter?.facilityId === undefined || filter.facilityId === null ? undefined : id(filter.facilityId, 'filter.facilityId'),
+          search: filter?.search === undefined || filter.search === null || filter.search.trim() === '' ? undefined : text(filter.search, 'filter.search', 100),
+          assigned: filter?.assigned ?? undefined
+        },
+        vehicleSort(orderBy?.field ?? 'NUMBER', orderBy?.direction === 'DESC' ? 'desc' : 'asc'),
+        window,
+        columnsOf(included)
+      )
+      primeIncluded(ctx.loaders, page.rows, included)
+      return page
+    }
   },
   Mutation: {
     createVehicle: async (_, { input }, ctx) => {
