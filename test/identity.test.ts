@@ -65,6 +65,20 @@ void t.test('identity', async (t) => {
     t.equal(login.errors, undefined, 'a stale token does not stop login')
   })
 
+  await t.test('a token verified once is refused the moment it expires', async (t) => {
+    const valid = await signIn('admin@fleet.example')
+    const claims = JSON.parse(Buffer.from(valid.accessToken.split('.')[1] as string, 'base64url').toString())
+    const expiresAt = Math.floor(Date.now() / 1000) + 2
+    const shortLived = await new SignJWT({ ...claims, exp: expiresAt })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(config.JWT_SECRET))
+    for (let i = 0; i < 3; i++) t.match((await gql(ME, {}, shortLived)).data?.me, { email: 'admin@fleet.example' }, `accepted, time ${i + 1}`)
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50))
+    const late = await gql('{ vehicles { totalCount } }', {}, shortLived)
+    t.same(codes(late), ['UNAUTHENTICATED'], 'the verified token does not outlive its exp')
+    t.match(late.errors?.[0]?.message, /expired/)
+    t.match((await gql(ME, {}, valid.accessToken)).data?.me, { email: 'admin@fleet.example' }, 'a token still valid goes on working')
+  })
+
   await t.test('refreshSession rotates; reusing a rotated token revokes the whole family', async (t) => {
     const first = await signIn('fleet_manager@fleet.example')
     const second = await gql<{ refreshSession: Session }>(REFRESH, { token: first.refreshToken })

@@ -57,7 +57,7 @@ export async function findAssignmentsByIds (db: Kysely<Database>, organizationId
  */
 export function currentAssignmentJson (vehicleIdColumn: string, organizationColumn: string): RawBuilder<unknown> {
   return sql`(
-    select jsonb_build_object('assignment', to_jsonb(a), 'driver', to_jsonb(d))
+    select json_build_object('assignment', to_json(a), 'driver', to_json(d))
     from vehicle_assignments a
     join drivers d on d.organization_id = a.organization_id and d.id = a.driver_id
     where a.organization_id = ${sql.ref(organizationColumn)} and a.vehicle_id = ${sql.ref(vehicleIdColumn)}

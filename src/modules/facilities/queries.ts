@@ -28,7 +28,7 @@ export async function listFacilities (db: Kysely<Database>, organizationId: stri
  * when the query selects it (src/graphql/selection.ts).
  */
 export function facilityJson (facilityIdColumn: string, organizationColumn: string): RawBuilder<unknown> {
-  return sql`(select to_jsonb(f) from facilities f where f.organization_id = ${sql.ref(organizationColumn)} and f.id = ${sql.ref(facilityIdColumn)})`
+  return sql`(select to_json(f) from facilities f where f.organization_id = ${sql.ref(organizationColumn)} and f.id = ${sql.ref(facilityIdColumn)})`
 }
 
 export async function findFacilitiesByIds (db: Kysely<Database>, organizationId: string, ids: readonly string[]): Promise<FacilityRow[]> {

@@ -27,8 +27,18 @@ export interface AccessTokenIssuer {
   verify: (token: string) => Promise<AccessClaims>
 }
 
+/**
+ * Tokens already verified, by the token itself: a signature that was good stays good, so a client
+ * sending the same token on every request pays for HMAC verification (WebCrypto, a promise job per
+ * call) once. Only the expiry is checked again; what the token is worth now is still decided per
+ * request against the user's current state (src/modules/identity/access.ts). Bounded: the oldest
+ * entry goes first.
+ */
+const VERIFIED_MAX = 10_000
+
 export function accessTokens (secret: string, ttlSeconds: number): AccessTokenIssuer {
   const key = new TextEncoder().encode(secret)
+  const verified = new Map<string, { claims: AccessClaims, expiresAtMs: number }>()
   return {
     async issue (claims) {
       const issuedAt = Math.floor(Date.now() / 1000)
@@ -44,13 +54,19 @@ export function accessTokens (secret: string, ttlSeconds: number): AccessTokenIs
       return { token, expiresAt }
     },
     async verify (token) {
+      const known = verified.get(token)
+      if (known !== undefined && known.expiresAtMs > Date.now()) return known.claims
+      verified.delete(token)
       try {
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp', 'iat', 'sub'] })
         if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.role !== 'string' || !ROLES.has(payload.role) ||
           typeof payload.sep !== 'number' || !Number.isInteger(payload.sep)) {
           throw new TokenProblem('Access token is missing its claims')
         }
-        return { userId: payload.sub, organizationId: payload.org, role: payload.role as Role, sessionEpoch: payload.sep }
+        const claims: AccessClaims = { userId: payload.sub, organizationId: payload.org, role: payload.role as Role, sessionEpoch: payload.sep }
+        if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string)
+        verified.set(token, { claims, expiresAtMs: (payload.exp as number) * 1000 })
+        return claims
       } catch (err) {
         if (err instanceof TokenProblem) throw err
         if (err instanceof errors.JWTExpired) throw new TokenProblem('Access token has expired: call refreshSession')
