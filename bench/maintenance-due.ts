@@ -117,6 +117,13 @@ async function post (running: RunningServer, token: string, question: Question):
   return { ms, statements }
 }
 
+/** What the failed requests were: HTTP status codes and connection errors, counted. */
+function failures (result: autocannon.Result): string {
+  const codes = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, stat]) => `${stat.count} × ${code}`)
+  if (result.errors > 0) codes.push(`${result.errors} errors, ${result.timeouts} timeouts`)
+  return codes.length === 0 ? '' : ` (${codes.join(', ')})`
+}
+
 async function measure (running: RunningServer, token: string, question: Question): Promise<void> {
   for (let i = 0; i < 10; i++) await post(running, token, question) // warm-up: plans, JIT, pools
   const times: number[] = []
@@ -138,7 +145,7 @@ async function measure (running: RunningServer, token: string, question: Questio
   const ms = (value: number): string => `${value.toFixed(0).padStart(4)} ms`
   console.log(`${question.label.padEnd(44)} alone: p50 ${ms(percentile(times, 0.5))} p95 ${ms(percentile(times, 0.95))}` +
     ` | ${connections} connections: ${loaded.requests.average.toFixed(0).padStart(4)} req/s, p50 ${ms(loaded.latency.p50)} p97.5 ${ms(loaded.latency.p97_5)} p99 ${ms(loaded.latency.p99)}` +
-    `, ${loaded.non2xx + loaded.errors} failed | ${statements} statements`)
+    `, ${loaded.non2xx + loaded.errors} failed${failures(loaded)} | ${statements} statements`)
 }
 
 const { url, facilityId } = await prepareDatabase()

@@ -126,8 +126,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       tombstoneSeconds: config.CACHE_TOMBSTONE_SECONDS
     })
     await app.register(eventsPlugin, { url: redisUrl })
-    await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, singleSignOn: singleSignOnSettings(config) })
     await app.register(rateLimitPlugin, { config })
+    await app.register(authPlugin, { secret: config.JWT_SECRET, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, singleSignOn: singleSignOnSettings(config), limiter: app.requestLimiter })
     await app.register(switchesPlugin, { config })
     await app.register(telematicsPlugin, { config })
     await app.register(jobsPlugin, { config })

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { buildTestApp, codes, type TestApp } from './helpers/app.js'
 import { demoDatabase, usingPostgres } from './helpers/database.js'
@@ -39,6 +40,29 @@ void t.test('warm, the dashboard query is one statement; relations by id come fr
   const metrics = (await app.inject('/health/metrics')).body
   t.ok(hits(metrics, 'facilities') >= 3, 'facility hits counted')
   t.ok(hits(metrics, 'vehicles') >= 20, 'vehicle hits counted')
+})
+
+void t.test('warm, a request needs one Redis round trip: the session and the rate limit travel together', async (t) => {
+  const redis = await privateRedis(t)
+  const { gql, login, statementsOf } = await buildTestApp(t, { env: { REDIS_URL: redis.url } })
+  const token = await login('fleet_manager@fleet.example')
+  const observer = new Redis(redis.url)
+  t.teardown(() => { observer.disconnect() })
+  // Read events Redis processed: a pipelined batch is one; the INFO that asks is one too.
+  const reads = async (): Promise<number> => Number(/total_reads_processed:(\d+)/.exec(await observer.info('stats'))?.[1])
+  t.equal(statementsOf(await gql(DASHBOARD, {}, token)), 2, 'cold')
+  const perRequest: number[] = []
+  for (let i = 0; i < 4; i++) {
+    const before = await reads()
+    const warm = await gql(DASHBOARD, {}, token)
+    t.equal(statementsOf(warm), 1)
+    perRequest.push(await reads() - before - 1)
+  }
+  // Fewest over four requests: a reconnect or a health ping in between can only add.
+  t.equal(Math.min(...perRequest), 1, `one round trip per warm request (${perRequest.join(', ')})`)
+  const keys = await observer.keys('*:rate:user:*')
+  t.equal(keys.length, 1, 'the request was counted against the user\'s rate limit')
+  t.equal(Number(await observer.get(keys[0] as string)), 5, 'each of the five requests counted once (login is anonymous)')
 })
 
 void t.test('stampede: concurrent misses for one key cost one query', async (t) => {

@@ -15,12 +15,20 @@ void t.test('per user and per address, 429 with Retry-After, probes exempt', asy
   const ask = async (token?: string, ip = '10.0.0.1') => await app.inject({
     method: 'POST', url: '/graphql', remoteAddress: ip, headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, payload: { query: '{ me { id } }' }
   })
-  for (let i = 0; i < 5; i++) t.equal((await ask(viewer)).statusCode, 200, `user request ${i + 1}`)
+  for (let i = 0; i < 5; i++) {
+    const answer = await ask(viewer)
+    t.equal(answer.statusCode, 200, `user request ${i + 1}`)
+    t.match(answer.headers, { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': String(4 - i) }, 'the budget is on every response')
+    t.ok(Number(answer.headers['x-ratelimit-reset']) > 0 && Number(answer.headers['x-ratelimit-reset']) <= 60)
+  }
   const limited = await ask(viewer)
   t.equal(limited.statusCode, 429)
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60, 'Retry-After in seconds')
   t.equal(limited.json().errors[0].extensions.code, 'RATE_LIMITED')
   t.equal((await ask(other)).statusCode, 200, 'another user has a budget of their own')
+  const forged = await ask(`${viewer.slice(0, -4)}AAAA`, '10.7.7.7')
+  t.equal(forged.statusCode, 200, 'a bad token is counted against the address, not the user it names')
+  t.equal(forged.headers['x-ratelimit-limit'], '4')
 
   for (let i = 0; i < 4; i++) t.equal((await ask(undefined, '10.9.9.9')).statusCode, 200)
   t.equal((await ask(undefined, '10.9.9.9')).statusCode, 429, 'anonymous: per address')

@@ -68,17 +68,17 @@ export function redisStore (options: RedisStoreOptions): CacheStore & { client: 
       if (keys.length === 0) return
       await timed('del', async () => await client.del(...keys))
     },
-    // SET NX EX starts the window on the first hit; INCRBY counts; PTTL says when it ends. One round trip.
-    hit: async (key, windowSeconds, by = 1) => await timed('incr', async () => {
+    // SET NX EX starts the window on the first hit; INCRBY counts; PTTL says when it ends. Sent as
+    // plain commands, so auto-pipelining puts them in one write with whatever else the caller's
+    // synchronous step sends (the rate limit and the session lookup of a request: one round trip).
+    hit: (key, windowSeconds, by = 1) => timed('incr', async () => {
       if (by < 0) {
         // Only where the window still exists: a DECRBY on a missing key would make one that never expires.
         const [count, ttl] = await client.eval(TAKE_BACK, 1, key, String(-by)) as [number, number]
         return { count: Number(count), ttlSeconds: Math.max(0, Math.ceil(Number(ttl) / 1000)) }
       }
-      const results = await client.pipeline().set(key, 0, 'EX', windowSeconds, 'NX').incrby(key, by).pttl(key).exec()
-      const failed = results?.find(([err]) => err !== null)
-      if (failed !== undefined) throw failed[0] as Error
-      return { count: Number(results?.[1]?.[1]), ttlSeconds: Math.max(1, Math.ceil(Number(results?.[2]?.[1]) / 1000)) }
+      const [, count, ttl] = await Promise.all([client.set(key, 0, 'EX', windowSeconds, 'NX'), client.incrby(key, by), client.pttl(key)])
+      return { count: Number(count), ttlSeconds: Math.max(1, Math.ceil(Number(ttl) / 1000)) }
     }),
     close: async () => {
       try {

@@ -64,10 +64,13 @@ export class AccessCheck {
 
   /** The viewer of a bearer token; throws TokenProblem when it is not (or no longer) good. */
   async viewerOf (token: string): Promise<Viewer> {
-    if (this.singleSignOn?.issued(token) === true) {
-      return await this.current({ ...await this.singleSignOn.userOf(token), sessionEpoch: null })
-    }
-    return await this.current(await this.tokens.verify(token))
+    return await this.current(await this.grantOf(token))
+  }
+
+  /** Who a bearer token stands for, before their current state is checked; throws TokenProblem. */
+  async grantOf (token: string): Promise<AccessGrant> {
+    if (this.singleSignOn?.issued(token) === true) return { ...await this.singleSignOn.userOf(token), sessionEpoch: null }
+    return await this.tokens.verify(token)
   }
 
   /** The viewer the grant stands for now: for each request, and each event of a subscription. */
