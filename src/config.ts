@@ -128,6 +128,7 @@ export const settings = {
   DB_CONNECTION_TIMEOUT_MS: integer('How long a request waits for a pooled connection before failing with `SERVICE_UNAVAILABLE`.', 5000, 1),
   DB_STATEMENT_TIMEOUT_MS: integer('PostgreSQL `statement_timeout` for every connection; 0 disables it.', 15000, 0),
   DB_JIT: flag('PostgreSQL JIT compilation for this service\'s connections. Off by default (`-c jit=off` at connect): it compiles for seconds what runs in milliseconds.', 'false'),
+  DB_PREPARED_STATEMENTS: flag('Named prepared statements on each PostgreSQL connection: parsed and planned once, not per request. Turn off behind a pooler that does not keep them per client (PgBouncer before 1.21 in transaction mode).', 'true'),
   REDIS_URL: url('Redis connection string for the shared cache. Unset: an in-process cache.', ['redis:', 'rediss:']),
   JWT_SECRET: text('HMAC secret for access tokens, at least 32 characters. Required in production; a fixed development secret is used otherwise.'),
   ACCESS_TOKEN_TTL_SECONDS: integer('Lifetime of an access token.', 900, 30, 86400),

@@ -23,6 +23,7 @@ void t.test('defaults', async (t) => {
     DB_CONNECTION_TIMEOUT_MS: 5000,
     DB_STATEMENT_TIMEOUT_MS: 15000,
     DB_JIT: false,
+    DB_PREPARED_STATEMENTS: true,
     REDIS_URL: undefined,
     ACCESS_TOKEN_TTL_SECONDS: 900,
     REFRESH_TOKEN_TTL_DAYS: 30,

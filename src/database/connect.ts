@@ -3,6 +3,7 @@ import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.js'
 import { type EmbeddedReport, type EmbeddedTarget, openEmbedded } from './embedded.js'
+import { preparingPool } from './prepared.js'
 import type { Database } from './schema.js'
 
 export type DatabaseTarget =
@@ -16,6 +17,8 @@ export interface PoolSettings {
   statementTimeoutMs: number
   /** PostgreSQL's JIT compilation (`jit`); off unless true. */
   jit?: boolean
+  /** Named prepared statements per connection (src/database/prepared.ts); on unless false. */
+  prepare?: boolean
 }
 
 export interface PoolStats {
@@ -49,7 +52,7 @@ export function embeddedTemplateCache (config: Pick<Config, 'DATABASE_URL' | 'EM
   return resolve(config.EMBEDDED_TEMPLATE_CACHE)
 }
 
-export function targetFromConfig (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_MS' | 'DB_CONNECTION_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_JIT'>, url = config.DATABASE_URL): DatabaseTarget {
+export function targetFromConfig (config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_MS' | 'DB_CONNECTION_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_JIT' | 'DB_PREPARED_STATEMENTS'>, url = config.DATABASE_URL): DatabaseTarget {
   if (url === undefined) return { kind: 'pglite', dataDir: resolve(config.DATA_DIR, 'pglite') }
   return {
     kind: 'postgres',
@@ -59,7 +62,8 @@ export function targetFromConfig (config: Pick<Config, 'DATABASE_URL' | 'DATA_DI
       idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
       connectionTimeoutMs: config.DB_CONNECTION_TIMEOUT_MS,
       statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-      jit: config.DB_JIT
+      jit: config.DB_JIT,
+      prepare: config.DB_PREPARED_STATEMENTS
     }
   }
 }
@@ -108,7 +112,7 @@ export function connectDatabase (target: DatabaseTarget, hooks: DatabaseHooks = 
     // query fails with that error instead (answered as SERVICE_UNAVAILABLE), and the pool drops
     // the client when it comes back; while idle, the listener above reports it.
     pool.on('connect', (client) => { client.on('error', () => {}) })
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: target.pool.prepare === false ? pool : preparingPool(pool) }), log })
     return {
       db,
       kind: 'postgres',

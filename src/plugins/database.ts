@@ -88,11 +88,21 @@ export const databasePlugin = fp(async (app: FastifyInstance, options: DatabaseP
 }, { name: 'database', dependencies: ['request-context', 'metrics', 'telemetry'] })
 
 
+/** The statement without its parenthesized parts (subqueries, lists): its own FROM shows. */
+function outermost (sql: string): string {
+  let text = sql.length > 4000 ? sql.slice(0, 4000) : sql
+  for (let previous = ''; previous !== text;) {
+    previous = text
+    text = text.replace(/\([^()]*\)/g, ' ')
+  }
+  return text
+}
+
 /** "SELECT vehicles" and the statement's text (parameters are never sent: they hold user data). */
 function sqlDependency (event: LogEvent, target: string): DependencyRecord {
   const { sql } = event.query
   const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SQL'
-  const table = /\b(?:from|into|update|join)\s+"?([a-z_][a-z0-9_]*)"?/i.exec(sql)?.[1]
+  const table = /\b(?:from|into|update|join)\s+"?([a-z_][a-z0-9_]*)"?/i.exec(outermost(sql))?.[1]
   const code = event.level === 'error' ? (event.error as { code?: unknown } | undefined)?.code : undefined
   return {
     type: 'SQL',
