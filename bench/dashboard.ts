@@ -8,7 +8,7 @@ import { connectDatabase } from '../src/database/connect.js'
 import { migrateUp } from '../src/database/migrator.js'
 import { cpuOf, postgresCpu, postgresCpuBetween } from './lib/proc.js'
 import { type RunningServer, startServer, stopServer } from './lib/server.js'
-import { median } from './lib/stats.js'
+import { failuresOf, median } from './lib/stats.js'
 
 // npm run bench: the SPA's dashboard query against real PostgreSQL with the demo fleet scaled to
 // 1,000 vehicles, side by side with its yardstick: one Fastify route and one hand-written SQL
@@ -86,7 +86,7 @@ interface Contender {
 
 interface Cost { statements: number, redis: number }
 
-interface Round { rate: number, requests: number, p50: number, p99: number, serverCpu: number, postgresCpu: number, failures: number }
+interface Round { rate: number, requests: number, p50: number, p99: number, serverCpu: number, postgresCpu: number, failures: number, failed: string }
 
 async function post (base: string, query: string, token?: string): Promise<{ json: unknown, timing: string }> {
   const response = await fetch(`${base}/graphql`, {
@@ -168,7 +168,8 @@ async function round (contender: Contender, duration: number, overallRate?: numb
     p99: results[0]?.latency.p99 ?? NaN,
     serverCpu: serverAfter.reduce((sum, after, i) => sum + after - (serverBefore[i] as number), 0) / requests,
     postgresCpu: postgresCpuBetween(postgresBefore, postgresAfter) / requests,
-    failures: results.reduce((sum, r) => sum + r.non2xx + r.errors, 0)
+    failures: results.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
+    failed: results.map(failuresOf).join('')
   }
 }
 
@@ -220,7 +221,8 @@ try {
       p99: median(runs.map((r) => r.p99)),
       serverCpu: median(runs.map((r) => r.serverCpu)),
       postgresCpu: median(runs.map((r) => r.postgresCpu)),
-      failures: runs.reduce((sum, r) => sum + r.failures, 0)
+      failures: runs.reduce((sum, r) => sum + r.failures, 0),
+      failed: runs.map((r) => r.failed).join('')
     }
   })
   const yardstickRate = summary.at(-1)?.rate ?? NaN
@@ -231,7 +233,7 @@ try {
   for (const s of summary) {
     table.push(`| ${s.contender.name} | ${s.rate.toFixed(0)} | ${s.p50} ms | ${s.p99} ms | ${s.serverCpu.toFixed(2)} ms | ${s.postgresCpu.toFixed(2)} ms | ${s.contender.first.statements}, ${s.contender.next.statements} | ${s.contender.first.redis}, ${s.contender.next.redis} | ${(s.rate / yardstickRate).toFixed(2)} |`)
     if (s.failures > 0) {
-      console.error(`${s.contender.name}: ${s.failures} requests failed: these numbers do not measure the dashboard query`)
+      console.error(`${s.contender.name}: ${s.failures} requests failed${s.failed}: these numbers do not measure the dashboard query`)
       process.exitCode = 1
     }
   }

@@ -4,7 +4,7 @@ import { seedDemo } from '../db/seeds/demo.js'
 import { connectDatabase } from '../src/database/connect.js'
 import { migrateUp } from '../src/database/migrator.js'
 import { graphql, login, type RunningServer, startServer, stopServer } from './lib/server.js'
-import { percentile } from './lib/stats.js'
+import { failuresOf, percentile } from './lib/stats.js'
 
 // npm run bench:due: what is due across a fleet of 10,000 vehicles with 5 maintenance schedules
 // each (50,000 vehicle and schedule pairs), computed in one statement per question, against real
@@ -117,13 +117,6 @@ async function post (running: RunningServer, token: string, question: Question):
   return { ms, statements }
 }
 
-/** What the failed requests were: HTTP status codes and connection errors, counted. */
-function failures (result: autocannon.Result): string {
-  const codes = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, stat]) => `${stat.count} × ${code}`)
-  if (result.errors > 0) codes.push(`${result.errors} errors, ${result.timeouts} timeouts`)
-  return codes.length === 0 ? '' : ` (${codes.join(', ')})`
-}
-
 async function measure (running: RunningServer, token: string, question: Question): Promise<void> {
   for (let i = 0; i < 10; i++) await post(running, token, question) // warm-up: plans, JIT, pools
   const times: number[] = []
@@ -145,7 +138,7 @@ async function measure (running: RunningServer, token: string, question: Questio
   const ms = (value: number): string => `${value.toFixed(0).padStart(4)} ms`
   console.log(`${question.label.padEnd(44)} alone: p50 ${ms(percentile(times, 0.5))} p95 ${ms(percentile(times, 0.95))}` +
     ` | ${connections} connections: ${loaded.requests.average.toFixed(0).padStart(4)} req/s, p50 ${ms(loaded.latency.p50)} p97.5 ${ms(loaded.latency.p97_5)} p99 ${ms(loaded.latency.p99)}` +
-    `, ${loaded.non2xx + loaded.errors} failed${failures(loaded)} | ${statements} statements`)
+    `, ${loaded.non2xx + loaded.errors} failed${failuresOf(loaded)} | ${statements} statements`)
 }
 
 const { url, facilityId } = await prepareDatabase()

@@ -1,3 +1,5 @@
+import type autocannon from 'autocannon'
+
 // Summaries of measured values.
 
 /** The value at or below which a share `p` (0..1) of the sorted values lie. */
@@ -16,4 +18,11 @@ export function slope (points: ReadonlyArray<{ x: number, y: number }>): number 
   const my = points.reduce((s, p) => s + p.y, 0) / n
   const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0)
   return sxx === 0 ? NaN : points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx
+}
+
+/** What the failed requests were: HTTP status codes and connection errors, counted. */
+export function failuresOf (result: autocannon.Result): string {
+  const codes = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, stat]) => `${stat.count} × ${code}`)
+  if (result.errors > 0) codes.push(`${result.errors} errors, ${result.timeouts} timeouts`)
+  return codes.length === 0 ? '' : ` (${codes.join(', ')})`
 }
