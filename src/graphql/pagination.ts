@@ -1,4 +1,5 @@
-import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
+import type { Database } from '../database/schema.js'
 import { badInput } from '../errors.js'
 
 // Relay connections over keyset pagination. A cursor names the ordering it was issued for and
@@ -145,6 +146,29 @@ export function applyWindow<DB, TB extends keyof DB, O> (
   const reverse = forward === 'asc' ? 'desc' : 'asc'
   const direction = window.backward ? reverse : forward
   return q.orderBy(sortExpression(sort), direction).orderBy(sql.ref(sort.idColumn), direction).limit(window.size + 1)
+}
+
+/** The parent's id inside a page of `pagesPerParent`: compare the table's parent column with it. */
+export const PARENT_ID = sql.ref<string>('parent.parent_id')
+
+/**
+ * One window of rows for each parent id (a nested connection over a page of parents), in one
+ * statement: a lateral join of `page`, the rows of one parent (its parent column compared with
+ * PARENT_ID), over the ids. Each row carries the `parent_id` it was fetched for.
+ */
+export async function pagesPerParent<Row, TB extends keyof Database> (
+  db: Kysely<Database>,
+  parentIds: readonly string[],
+  page: (eb: ExpressionBuilder<Database, never>) => SelectQueryBuilder<Database, TB, Row>,
+  window: PageWindow,
+  sort: SortKey<Row>
+): Promise<Array<Row & { parent_id: string }>> {
+  const rows = await db.selectFrom(sql<{ parent_id: string }>`(select unnest(cast(${parentIds} as uuid[])) as parent_id)`.as('parent'))
+    .innerJoinLateral((eb) => applyWindow(page(eb as never), window, sort as SortKey<never>).as('page'), (join) => join.onTrue())
+    .selectAll('page')
+    .select('parent.parent_id')
+    .execute()
+  return rows as Array<Row & { parent_id: string }>
 }
 
 /** Turns the size + 1 rows fetched for a window into a page. */

@@ -1,7 +1,7 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type RawBuilder, sql, type SqlBool, type Transaction } from 'kysely'
 import type { Database } from '../../database/schema.js'
 import type { VehicleAssignmentRow } from './tables.js'
-import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, type PageWindow, type SortKey, PARENT_ID, pagesPerParent, paginateFiltered } from '../../graphql/pagination.js'
 
 // An assignment is current when now() lies in [starts_at, ends_at).
 
@@ -89,19 +89,9 @@ export async function findDriversAt (db: Kysely<Database>, organizationId: strin
 
 /** One page of assignments for each parent (vehicle or driver), newest first, in one statement. */
 export async function findAssignmentPages (db: Kysely<Database>, organizationId: string, side: AssignmentSide, parentIds: readonly string[], window: PageWindow): Promise<Array<VehicleAssignmentRow & { parent_id: string }>> {
-  return await db.selectFrom(sql<{ parent_id: string }>`(select unnest(cast(${parentIds} as uuid[])) as parent_id)`.as('parent'))
-    .innerJoinLateral(
-      (eb) => applyWindow(
-        eb.selectFrom('vehicle_assignments').selectAll('vehicle_assignments')
-          .where('vehicle_assignments.organization_id', '=', organizationId)
-          .whereRef(`vehicle_assignments.${side}`, '=', 'parent.parent_id'),
-        window, ASSIGNMENT_SORT as SortKey<never>
-      ).as('page'),
-      (join) => join.onTrue()
-    )
-    .selectAll('page')
-    .select('parent.parent_id')
-    .execute()
+  return await pagesPerParent(db, parentIds, (eb) => eb.selectFrom('vehicle_assignments').selectAll('vehicle_assignments')
+    .where('vehicle_assignments.organization_id', '=', organizationId)
+    .where(`vehicle_assignments.${side}`, '=', PARENT_ID), window, ASSIGNMENT_SORT)
 }
 
 export async function countAssignmentsByParent (db: Kysely<Database>, organizationId: string, side: AssignmentSide, parentIds: readonly string[]): Promise<Array<{ parent_id: string, count: number }>> {

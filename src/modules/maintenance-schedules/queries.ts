@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import { anyOf } from '../../database/filters.js'
 import type { Database } from '../../database/schema.js'
 import { containsPattern } from '../../database/search.js'
-import { applyWindow, type ConnectionArgs, type Page, type PageWindow, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
+import { PARENT_ID, pagesPerParent, type ConnectionArgs, type Page, type PageWindow, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
 import { resolveScheduleAlerts } from '../alerts/queries.js'
 import type { VehicleType } from '../vehicles/tables.js'
 import type { MaintenanceScheduleRow, NewMaintenanceSchedule, NewServiceRecord, ServiceRecordRow, ServiceTaskRow } from './tables.js'
@@ -82,18 +82,9 @@ export async function findServiceRecordsByIds (db: Kysely<Database>, organizatio
 
 /** One page of service history for each vehicle, in one statement. */
 export async function serviceHistoryPages (db: Kysely<Database>, organizationId: string, vehicleIds: readonly string[], window: PageWindow): Promise<ServiceRecordRow[]> {
-  return await db.selectFrom(sql<{ vehicle_id: string }>`(select unnest(cast(${vehicleIds} as uuid[])) as vehicle_id)`.as('parent'))
-    .innerJoinLateral(
-      (eb) => applyWindow(
-        eb.selectFrom('service_records').selectAll('service_records')
-          .where('service_records.organization_id', '=', organizationId)
-          .whereRef('service_records.vehicle_id', '=', 'parent.vehicle_id'),
-        window, RECORD_SORT as SortKey<never>
-      ).as('page'),
-      (join) => join.onTrue()
-    )
-    .selectAll('page')
-    .execute()
+  return await pagesPerParent(db, vehicleIds, (eb) => eb.selectFrom('service_records').selectAll('service_records')
+    .where('service_records.organization_id', '=', organizationId)
+    .where('service_records.vehicle_id', '=', PARENT_ID), window, RECORD_SORT)
 }
 
 export async function countServiceRecords (db: Kysely<Database>, organizationId: string, vehicleIds: readonly string[]): Promise<Array<{ vehicle_id: string, count: number }>> {

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../../database/schema.js'
-import { applyWindow, type PageWindow, type SortKey } from '../../graphql/pagination.js'
+import { PARENT_ID, pagesPerParent, type PageWindow, type SortKey } from '../../graphql/pagination.js'
 import type { MeterKind, MeterReadingRow, NewMeterReading } from './tables.js'
 
 // The meters module's SQL. A meter is a vehicle's odometer or engine hours; its sequence is its
@@ -110,20 +110,11 @@ export async function markVoided (trx: Transaction<Database>, id: string, voided
 /** One page of readings for each vehicle, newest first, in one statement. */
 export async function findReadingPages (db: Kysely<Database>, organizationId: string, vehicleIds: readonly string[], filter: ReadingListFilter, window: PageWindow): Promise<MeterReadingRow[]> {
   const { kind, includeVoided } = filter
-  return await db.selectFrom(sql<{ vehicle_id: string }>`(select unnest(cast(${vehicleIds} as uuid[])) as vehicle_id)`.as('parent'))
-    .innerJoinLateral(
-      (eb) => applyWindow(
-        eb.selectFrom('meter_readings').selectAll('meter_readings')
-          .where('meter_readings.organization_id', '=', organizationId)
-          .whereRef('meter_readings.vehicle_id', '=', 'parent.vehicle_id')
-          .$if(kind !== null, (q) => q.where('meter_readings.kind', '=', kind as MeterKind))
-          .$if(!includeVoided, (q) => q.where('meter_readings.voided_at', 'is', null)),
-        window, READING_SORT as SortKey<never>
-      ).as('page'),
-      (join) => join.onTrue()
-    )
-    .selectAll('page')
-    .execute()
+  return await pagesPerParent(db, vehicleIds, (eb) => eb.selectFrom('meter_readings').selectAll('meter_readings')
+    .where('meter_readings.organization_id', '=', organizationId)
+    .where('meter_readings.vehicle_id', '=', PARENT_ID)
+    .$if(kind !== null, (q) => q.where('meter_readings.kind', '=', kind as MeterKind))
+    .$if(!includeVoided, (q) => q.where('meter_readings.voided_at', 'is', null)), window, READING_SORT)
 }
 
 export async function countReadingsByVehicle (db: Kysely<Database>, organizationId: string, vehicleIds: readonly string[], filter: ReadingListFilter): Promise<Array<{ vehicle_id: string, count: number }>> {

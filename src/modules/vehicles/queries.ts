@@ -2,7 +2,7 @@ import { type AliasedRawBuilder, type Kysely, sql, type Transaction } from 'kyse
 import { containsPattern } from '../../database/search.js'
 import type { Database } from '../../database/schema.js'
 import type { NewVehicle, VehicleRow, VehicleStatus, VehicleType } from './tables.js'
-import { type ConnectionArgs, type Page, type PageWindow, type SortKey, applyWindow, paginateFiltered } from '../../graphql/pagination.js'
+import { type ConnectionArgs, type Page, type PageWindow, type SortKey, PARENT_ID, pagesPerParent, paginateFiltered } from '../../graphql/pagination.js'
 import { hasCurrentAssignment } from '../assignments/queries.js'
 
 export interface VehicleListFilter {
@@ -70,18 +70,9 @@ export async function findVehiclesByIds (db: Kysely<Database>, organizationId: s
 
 /** One page of vehicles for each facility, in one statement. */
 export async function findVehiclePagesByFacility (db: Kysely<Database>, organizationId: string, facilityIds: readonly string[], window: PageWindow, sort: SortKey<VehicleRow>): Promise<VehicleRow[]> {
-  return await db.selectFrom(sql<{ facility_id: string }>`(select unnest(cast(${facilityIds} as uuid[])) as facility_id)`.as('parent'))
-    .innerJoinLateral(
-      (eb) => applyWindow(
-        eb.selectFrom('vehicles').selectAll('vehicles')
-          .where('vehicles.organization_id', '=', organizationId)
-          .whereRef('vehicles.facility_id', '=', 'parent.facility_id'),
-        window, sort as SortKey<never>
-      ).as('page'),
-      (join) => join.onTrue()
-    )
-    .selectAll('page')
-    .execute()
+  return await pagesPerParent(db, facilityIds, (eb) => eb.selectFrom('vehicles').selectAll('vehicles')
+    .where('vehicles.organization_id', '=', organizationId)
+    .where('vehicles.facility_id', '=', PARENT_ID), window, sort)
 }
 
 export async function countVehiclesByFacility (db: Kysely<Database>, organizationId: string, facilityIds: readonly string[]): Promise<Array<{ facility_id: string | null, count: number }>> {

@@ -2,7 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kys
 import { anyOf } from '../../database/filters.js'
 import type { Database } from '../../database/schema.js'
 import { containsPattern } from '../../database/search.js'
-import { applyWindow, type ConnectionArgs, type Page, type PageWindow, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
+import { PARENT_ID, pagesPerParent, type ConnectionArgs, type Page, type PageWindow, paginateFiltered, type SortKey } from '../../graphql/pagination.js'
 import type {
   NewWorkOrder, WorkOrderKind, WorkOrderUpdate, WorkOrderLaborRow, WorkOrderPartRow, WorkOrderPriority, WorkOrderRow, WorkOrderStatus, WorkOrderTaskRow
 } from './tables.js'
@@ -78,16 +78,8 @@ export async function listWorkOrders (db: Kysely<Database>, organizationId: stri
 
 /** One page of work orders for each vehicle (Vehicle.workOrders), in one statement. */
 export async function workOrderPagesByVehicle (db: Kysely<Database>, organizationId: string, vehicleIds: readonly string[], filter: WorkOrderFilter, window: PageWindow, sort: SortKey<WorkOrderRow>): Promise<WorkOrderRow[]> {
-  return await db.selectFrom(sql<{ vehicle_id: string }>`(select unnest(cast(${vehicleIds} as uuid[])) as vehicle_id)`.as('parent'))
-    .innerJoinLateral(
-      (eb) => applyWindow(
-        filtered(eb.selectFrom('work_orders'), organizationId, filter).selectAll('work_orders').where('work_orders.vehicle_id', '=', sql.ref<string>('parent.vehicle_id')),
-        window, sort as SortKey<never>
-      ).as('page'),
-      (join) => join.onTrue()
-    )
-    .selectAll('page')
-    .execute()
+  return await pagesPerParent(db, vehicleIds, (eb) => filtered(eb.selectFrom('work_orders'), organizationId, filter).selectAll('work_orders')
+    .where('work_orders.vehicle_id', '=', PARENT_ID), window, sort)
 }
 
 export async function countWorkOrdersByVehicle (db: Kysely<Database>, organizationId: string, vehicleIds: readonly string[], filter: WorkOrderFilter): Promise<Array<{ vehicle_id: string, count: number }>> {
